@@ -1,0 +1,53 @@
+# Wijkloket. `make help` lists the targets.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+FLASK := $(BIN)/flask --app wsgi
+PG_TEST_URL ?= postgresql+psycopg://postgres@127.0.0.1:5432/test
+
+.PHONY: help install demo run worker test test-sqlite test-postgres translations lint typecheck clean
+
+help: ## List the targets
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-14s %s\n", $$1, $$2}'
+
+$(BIN)/activate:
+	$(PYTHON) -m venv $(VENV)
+
+$(VENV)/.installed: $(BIN)/activate requirements.txt requirements-dev.txt
+	$(BIN)/python -m pip install -q --disable-pip-version-check uv
+	$(BIN)/uv pip install -q --python $(BIN)/python -r requirements.txt -r requirements-dev.txt
+	touch $@
+
+install: $(VENV)/.installed ## Create the virtualenv and install pinned requirements
+	$(BIN)/pybabel compile -d translations >/dev/null
+
+demo: install ## Set up and run the demo (SQLite, demo municipality, worker) on http://127.0.0.1:5000
+	$(FLASK) db upgrade
+	$(FLASK) demo seed
+	@echo "Wijkloket runs on http://127.0.0.1:5000 (Ctrl+C stops web server and worker)"
+	@trap 'kill 0' INT TERM EXIT; $(FLASK) worker & $(FLASK) run --host 127.0.0.1 --port 5000
+
+test: install ## Run the whole test suite on SQLite and on PostgreSQL
+	$(MAKE) --no-print-directory test-sqlite
+	$(MAKE) --no-print-directory test-postgres
+
+test-sqlite: install ## Run the tests on SQLite
+	$(BIN)/pytest -q -p no:cacheprovider
+
+test-postgres: install ## Run the tests on PostgreSQL ($$PG_TEST_URL)
+	TEST_DATABASE_URL=$(PG_TEST_URL) $(BIN)/pytest -q -p no:cacheprovider
+
+translations: install ## Extract, update (-N) and compile the catalogues
+	$(BIN)/pybabel extract -F babel.cfg -k _l -o translations/messages.pot --no-location --sort-output --project Wijkloket . >/dev/null
+	$(BIN)/pybabel update -N --ignore-obsolete -i translations/messages.pot -d translations >/dev/null
+	$(BIN)/python -m app.translations_tool fill-english translations/en/LC_MESSAGES/messages.po
+	$(BIN)/pybabel compile -d translations >/dev/null
+
+lint: install ## ruff
+	$(BIN)/ruff check .
+
+typecheck: install ## mypy (strict on geo/ and referral_rules/)
+	$(BIN)/mypy --strict geo referral_rules
+
+clean: ## Remove the virtualenv and the demo database
+	rm -rf $(VENV) instance

@@ -1,0 +1,147 @@
+"""Wijkloket: the Flask application. ``create_app`` only wires things together."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from flask import Flask, g, render_template, request
+from flask_babel import format_date
+from flask_wtf.csrf import CSRFError
+from werkzeug.exceptions import HTTPException, RequestEntityTooLarge
+
+from app.config import INSTANCE_DIR, load_config
+from app.extensions import babel, csrf, db, limiter, login_manager, migrate
+from app.i18n import _, get_locale, select_locale
+from app.services.errors import DomainError
+
+
+def create_app(config: dict[str, Any] | None = None) -> Flask:
+    """Build the application; ``config`` overrides the environment (tests)."""
+    app = Flask(__name__, instance_path=str(INSTANCE_DIR))
+    app.config.from_mapping(load_config(config))
+    if app.config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite:///"):
+        INSTANCE_DIR.mkdir(exist_ok=True)
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
+
+    db.init_app(app)
+    migrate.init_app(app, db, render_as_batch=True, directory=str(app.root_path + "/../migrations"))
+    babel.init_app(app, locale_selector=select_locale)
+    csrf.init_app(app)
+    limiter.init_app(app)
+    login_manager.init_app(app)
+    login_manager.login_view = "auth.login"
+    login_manager.login_message = None
+
+    from app import auth
+    from app.admin import bp as admin_bp
+    from app.api import bp as api_bp
+    from app.partner import bp as partner_bp
+    from app.resident import bp as resident_bp
+    from app.staff import bp as staff_bp
+
+    app.register_blueprint(auth.bp)
+    app.register_blueprint(resident_bp)
+    app.register_blueprint(staff_bp, url_prefix="/staff")
+    app.register_blueprint(partner_bp, url_prefix="/partner")
+    app.register_blueprint(admin_bp, url_prefix="/admin")
+    app.register_blueprint(api_bp, url_prefix="/api/v1")
+    csrf.exempt(api_bp)
+
+    from app import cli
+
+    cli.register(app)
+    _register_template_helpers(app)
+    _register_error_handlers(app)
+    _register_security_headers(app)
+    return app
+
+
+def _register_template_helpers(app: Flask) -> None:
+    from app import vocabulary
+
+    @app.context_processor
+    def inject() -> dict[str, Any]:
+        locale = str(get_locale())
+        return {
+            "vocab": vocabulary,
+            "label": vocabulary.label,
+            "current_language": locale,
+            "languages": app.config["LANGUAGES"],
+        }
+
+    app.jinja_env.filters["date_medium"] = lambda value: format_date(value, "medium") if value else ""
+    app.jinja_env.add_extension("jinja2.ext.i18n")
+
+
+def _wants_json() -> bool:
+    return request.path.startswith("/api/")
+
+
+def _register_error_handlers(app: Flask) -> None:
+    @app.errorhandler(CSRFError)
+    def csrf_error(error: CSRFError) -> Any:
+        return render_template(
+            "error.html",
+            title=_("This page has expired"),
+            message=_("For your safety this form was no longer valid. Go back, reload the "
+                      "page and send it again. Nothing was sent yet."),
+        ), 400
+
+    @app.errorhandler(RequestEntityTooLarge)
+    def too_large(error: RequestEntityTooLarge) -> Any:
+        if _wants_json():
+            return {"error": "request_too_large", "message": "The request body is too large."}, 413
+        return render_template(
+            "error.html",
+            title=_("Too much data"),
+            message=_("What you sent is too large. Make your text shorter and try again."),
+        ), 413
+
+    @app.errorhandler(DomainError)
+    def domain_error(error: DomainError) -> Any:
+        if _wants_json():
+            return {"error": error.__class__.__name__.lower(), "message": str(error)}, error.status_code
+        return render_template("error.html", title=_("That did not work"), message=str(error)), \
+            error.status_code
+
+    @app.errorhandler(HTTPException)
+    def http_error(error: HTTPException) -> Any:
+        if _wants_json():
+            return {"error": (error.name or "error").lower().replace(" ", "_"),
+                    "message": error.description}, error.code or 500
+        titles = {
+            404: _("Page not found"),
+            403: _("No access"),
+            405: _("This is not possible here"),
+            429: _("Too many attempts"),
+        }
+        messages = {
+            404: _("This page does not exist, or you have no access to it."),
+            403: _("You have no access to this page."),
+            429: _("You tried too often. Wait a while and try again. If it is urgent, call "
+                   "112 or the numbers on this page."),
+        }
+        code = error.code or 500
+        return render_template(
+            "error.html",
+            title=titles.get(code, _("Something went wrong")),
+            message=messages.get(code, _("Something went wrong. Try again later.")),
+        ), code
+
+
+def _register_security_headers(app: Flask) -> None:
+    csp = (
+        "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; "
+        "object-src 'none'; base-uri 'self'; form-action 'self'; frame-ancestors 'none'"
+    )
+
+    @app.after_request
+    def headers(response: Any) -> Any:
+        response.headers.setdefault("Content-Security-Policy", csp)
+        response.headers.setdefault("X-Content-Type-Options", "nosniff")
+        response.headers.setdefault("Referrer-Policy", "same-origin")
+        response.headers.setdefault("X-Frame-Options", "DENY")
+        if getattr(g, "no_store", False) or request.path.startswith(("/staff", "/partner", "/admin")):
+            response.headers["Cache-Control"] = "no-store"
+        return response

@@ -1,0 +1,83 @@
+"""Administration: the outbox with its dead letters, and the local mailbox."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask_login import current_user
+from sqlalchemy import func, select
+
+from app.auth import roles_required
+from app.extensions import db
+from app.i18n import _
+from app.models import CapturedMail, OutboxMessage, utcnow
+from app.services import audit
+from app.services.errors import NotFound
+
+bp = Blueprint("admin", __name__)
+OUTBOX_STATES = ("pending", "sent", "dead")
+
+
+@bp.route("/")
+@roles_required("admin")
+def index() -> Any:
+    counts = dict(
+        db.session.execute(
+            select(OutboxMessage.state, func.count(OutboxMessage.id))
+            .where(OutboxMessage.tenant_id == current_user.tenant_id)
+            .group_by(OutboxMessage.state)
+        ).all()
+    )
+    return render_template("admin/index.html", counts=counts)
+
+
+@bp.route("/outbox")
+@roles_required("admin")
+def outbox() -> Any:
+    state = request.args.get("state")
+    query = select(OutboxMessage).where(OutboxMessage.tenant_id == current_user.tenant_id)
+    if state in OUTBOX_STATES:
+        query = query.where(OutboxMessage.state == state)
+    messages = db.session.scalars(query.order_by(OutboxMessage.id.desc()).limit(500)).all()
+    return render_template("admin/outbox.html", messages=messages, state=state,
+                           states=OUTBOX_STATES)
+
+
+@bp.route("/outbox/<int:message_id>/retry", methods=["POST"])
+@roles_required("admin")
+def retry(message_id: int) -> Any:
+    message = db.session.get(OutboxMessage, message_id)
+    if message is None or message.tenant_id != current_user.tenant_id:
+        raise NotFound(_("This message does not exist."))
+    if message.state == "dead":
+        message.state = "pending"
+        message.attempts = 0
+        message.next_attempt_at = utcnow()
+        message.locked_until = None
+        audit.record("outbox.retry", tenant_id=message.tenant_id, object_type="outbox_message",
+                     object_id=message.id, actor=current_user)
+        db.session.commit()
+        flash(_("The message will be sent again."), "success")
+    return redirect(url_for("admin.outbox", state="dead"))
+
+
+@bp.route("/mailbox")
+@roles_required("admin")
+def mailbox() -> Any:
+    mails = db.session.scalars(
+        select(CapturedMail)
+        .where(CapturedMail.tenant_id == current_user.tenant_id)
+        .order_by(CapturedMail.id.desc())
+        .limit(200)
+    ).all()
+    return render_template("admin/mailbox.html", mails=mails)
+
+
+@bp.route("/mailbox/<int:mail_id>")
+@roles_required("admin")
+def mail(mail_id: int) -> Any:
+    found = db.session.get(CapturedMail, mail_id)
+    if found is None or found.tenant_id != current_user.tenant_id:
+        raise NotFound(_("This e-mail does not exist."))
+    return render_template("admin/mail.html", mail=found)

@@ -1,0 +1,113 @@
+"""Flask commands: tenant, token, demo, worker."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import click
+from flask import Flask
+from flask.cli import AppGroup
+from sqlalchemy import select
+
+from app.extensions import db
+from app.models import ApiToken, Partner, Tenant
+from app.services.tenants import create_tenant
+
+
+def _tenant(slug: str) -> Tenant:
+    tenant = db.session.scalar(select(Tenant).where(Tenant.slug == slug))
+    if tenant is None:
+        raise click.ClickException(f"No tenant with slug {slug!r}.")
+    return tenant
+
+
+tenant_cli = AppGroup("tenant", help="Municipalities (tenants).")
+
+
+@tenant_cli.command("create")
+@click.argument("slug")
+@click.option("--name", required=True, help="Name of the municipality.")
+@click.option("--gemeentecode", required=True, help="CBS code, e.g. GM0917.")
+@click.option("--ruleset", default=None, help="Ruleset slug (default: the tenant slug).")
+def tenant_create(slug: str, name: str, gemeentecode: str, ruleset: str | None) -> None:
+    """Create a tenant (or update its name and code)."""
+    if not re.fullmatch(r"[a-z0-9][a-z0-9-]{1,62}", slug):
+        raise click.ClickException("SLUG: lower-case letters, digits and hyphens only.")
+    if not re.fullmatch(r"GM\d{4}", gemeentecode):
+        raise click.ClickException("--gemeentecode must look like GM0917.")
+    tenant = create_tenant(slug, name, gemeentecode, ruleset)
+    db.session.commit()
+    click.echo(f"Tenant {tenant.slug} ({tenant.name}, {tenant.gemeentecode}) ready.")
+
+
+@tenant_cli.command("load")
+@click.argument("path", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--force", is_flag=True, help="Store coverage even with gaps or overlaps.")
+def tenant_load(path: Path, force: bool) -> None:
+    """Load a tenant file (teams, partners, coverage)."""
+    from app.services.tenants import TenantConfigError, describe, load_tenant_file
+
+    try:
+        result = load_tenant_file(path, force=force)
+    except TenantConfigError as exc:
+        raise click.ClickException(str(exc)) from exc
+    click.echo(f"Tenant {result.tenant.slug} loaded.")
+    if result.coverage is not None and not result.coverage.ok:
+        click.echo(describe(result.coverage))
+
+
+token_cli = AppGroup("token", help="API tokens.")
+
+
+@token_cli.command("create")
+@click.option("--tenant", "slug", required=True)
+@click.option("--name", required=True, help="Who uses the token, e.g. 'telefooncentrale'.")
+@click.option("--partner", "partner_key", default=None, help="Key of a partner (partner token).")
+def token_create(slug: str, name: str, partner_key: str | None) -> None:
+    """Print a new bearer token (only its hash is stored)."""
+    from app.api import new_token
+
+    tenant = _tenant(slug)
+    partner_id = None
+    if partner_key:
+        partner = db.session.scalar(
+            select(Partner).where(Partner.tenant_id == tenant.id, Partner.key == partner_key)
+        )
+        if partner is None:
+            raise click.ClickException(f"No partner {partner_key!r} in {slug}.")
+        partner_id = partner.id
+    token, token_hash = new_token()
+    db.session.add(ApiToken(tenant_id=tenant.id, name=name, token_hash=token_hash,
+                            partner_id=partner_id))
+    db.session.commit()
+    click.echo(token)
+
+
+demo_cli = AppGroup("demo", help="The demo municipality.")
+
+
+@demo_cli.command("seed")
+def demo_seed() -> None:
+    """Load the demo municipality (idempotent)."""
+    from app.services.demo import DEMO_ACCOUNTS, DEMO_PASSWORD, seed_demo
+
+    tenant = seed_demo()
+    click.echo(f"Demo tenant '{tenant.slug}' ({tenant.name}) ready. Accounts (password "
+               f"{DEMO_PASSWORD}):")
+    for account in DEMO_ACCOUNTS:
+        click.echo(f"  {account.role:<9} {account.email}")
+
+
+@click.command("worker")
+@click.option("--once", is_flag=True, help="Deliver what is due, then stop.")
+def worker_command(once: bool) -> None:
+    """Deliver outbox messages (e-mail, webhooks) until stopped."""
+    from app.worker import run
+
+    run(once=once)
+
+
+def register(app: Flask) -> None:
+    for command in (tenant_cli, token_cli, demo_cli, worker_command):
+        app.cli.add_command(command)

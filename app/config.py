@@ -1,0 +1,81 @@
+"""Every setting, named once, read from the environment.
+
+Safe defaults serve the embedded demo (SQLite under ``instance/``, mails caught in the
+local mailbox). In production (``WIJKLOKET_ENV=production``) the app refuses to start
+without a real secret key.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Any
+
+BASE_DIR = Path(__file__).resolve().parent.parent
+INSTANCE_DIR = BASE_DIR / "instance"
+DEV_SECRET = "dev-only-not-secret"  # noqa: S105 - the embedded demo's key, refused in production
+
+
+class ConfigError(RuntimeError):
+    """A setting is missing or unsafe."""
+
+
+def _bool(value: str | None, default: bool) -> bool:
+    if value is None:
+        return default
+    return value.strip().lower() in {"1", "true", "yes", "on"}
+
+
+def load_config(overrides: dict[str, Any] | None = None) -> dict[str, Any]:
+    """Build the configuration from the environment, then apply ``overrides`` (tests)."""
+    env = os.environ
+    production = env.get("WIJKLOKET_ENV", "development") == "production"
+    config: dict[str, Any] = {
+        "ENV_NAME": "production" if production else "development",
+        "SECRET_KEY": env.get("SECRET_KEY", DEV_SECRET),
+        "SQLALCHEMY_DATABASE_URI": env.get(
+            "DATABASE_URL", f"sqlite:///{INSTANCE_DIR / 'wijkloket.sqlite'}"
+        ),
+        "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True},
+        # Largest request body we accept (bytes); larger answers 413.
+        "MAX_CONTENT_LENGTH": int(env.get("MAX_CONTENT_LENGTH", 64 * 1024)),
+        "LANGUAGES": ("nl", "en"),
+        "BABEL_DEFAULT_LOCALE": "nl",
+        "BABEL_DEFAULT_TIMEZONE": "Europe/Amsterdam",
+        "BABEL_TRANSLATION_DIRECTORIES": str(BASE_DIR / "translations"),
+        "DEFAULT_TENANT": env.get("DEFAULT_TENANT", "demo"),
+        "PUBLIC_BASE_URL": env.get("PUBLIC_BASE_URL", "http://127.0.0.1:5000"),
+        # Mail: "mailbox" stores mails in the database (embedded demo); "smtp" sends them.
+        "MAIL_TRANSPORT": env.get("MAIL_TRANSPORT", "mailbox"),
+        "MAIL_FROM": env.get("MAIL_FROM", "Wijkloket <noreply@wijkloket.example>"),
+        "SMTP_HOST": env.get("SMTP_HOST", "127.0.0.1"),
+        "SMTP_PORT": int(env.get("SMTP_PORT", 25)),
+        "SMTP_USERNAME": env.get("SMTP_USERNAME"),
+        "SMTP_PASSWORD": env.get("SMTP_PASSWORD"),
+        "SMTP_STARTTLS": _bool(env.get("SMTP_STARTTLS"), False),
+        "SMTP_TIMEOUT": float(env.get("SMTP_TIMEOUT", 10)),
+        "WEBHOOK_TIMEOUT": float(env.get("WEBHOOK_TIMEOUT", 10)),
+        # Outbox delivery: attempts before a message is dead-lettered, and the backoff.
+        "OUTBOX_MAX_ATTEMPTS": int(env.get("OUTBOX_MAX_ATTEMPTS", 8)),
+        "OUTBOX_BACKOFF_BASE_SECONDS": float(env.get("OUTBOX_BACKOFF_BASE_SECONDS", 30)),
+        "OUTBOX_BACKOFF_MAX_SECONDS": float(env.get("OUTBOX_BACKOFF_MAX_SECONDS", 3600)),
+        # A claimed message not finished within this lease is claimed again (crashed worker).
+        "OUTBOX_LEASE_SECONDS": float(env.get("OUTBOX_LEASE_SECONDS", 120)),
+        "OUTBOX_BATCH_SIZE": int(env.get("OUTBOX_BATCH_SIZE", 50)),
+        "WORKER_POLL_SECONDS": float(env.get("WORKER_POLL_SECONDS", 1.0)),
+        "DEFAULT_DEADLINE_DAYS": int(env.get("DEFAULT_DEADLINE_DAYS", 5)),
+        "GEO_SNAP_DISTANCE_M": float(env.get("GEO_SNAP_DISTANCE_M", 150)),
+        "SESSION_COOKIE_HTTPONLY": True,
+        "SESSION_COOKIE_SAMESITE": "Lax",
+        "SESSION_COOKIE_SECURE": production,
+        "REMEMBER_COOKIE_SECURE": production,
+        "WTF_CSRF_TIME_LIMIT": None,
+        "RATELIMIT_STORAGE_URI": env.get("RATELIMIT_STORAGE_URI", "memory://"),
+        "RATELIMIT_ENABLED": _bool(env.get("RATELIMIT_ENABLED"), True),
+        "INTAKE_RATE_LIMIT": env.get("INTAKE_RATE_LIMIT", "20 per hour"),
+    }
+    if overrides:
+        config.update(overrides)
+    if production and config["SECRET_KEY"] in {DEV_SECRET, "", None}:
+        raise ConfigError("SECRET_KEY must be set to a real secret in production.")
+    return config

@@ -1,0 +1,1 @@
+"""Forms: one BaseForm, validators in one module, one module per form."""

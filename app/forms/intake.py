@@ -1,0 +1,211 @@
+"""The support request form: the same fields for residents, staff and the JSON API."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from wtforms import (
+    BooleanField,
+    DateField,
+    HiddenField,
+    IntegerField,
+    RadioField,
+    SelectField,
+    SelectMultipleField,
+    StringField,
+    TextAreaField,
+    widgets,
+)
+from wtforms.validators import Email, InputRequired, Length, NumberRange, Optional, ValidationError
+
+from app.forms.base import BaseForm
+from app.forms.validators import DutchPostcode, HouseNumber, PhoneNumber, RequiredUnless
+from app.i18n import _l
+from app.services.intake import IntakeData
+from app.vocabulary import (
+    CHANNEL_LABELS,
+    CONTACT_PREFERENCE_LABELS,
+    FOR_WHOM_LABELS,
+    HOUSING_LABELS,
+    LIFE_AREA_LABELS,
+    URGENCY_LABELS,
+)
+from referral_rules.vocabulary import STAFF_CHANNELS
+
+DESCRIPTION_MAX = 4000
+
+
+class MultiCheckboxField(SelectMultipleField):
+    widget = widgets.ListWidget(prefix_label=False)
+    option_widget = widgets.CheckboxInput()
+
+
+def _choices(labels: dict[str, Any]) -> list[tuple[str, Any]]:
+    return list(labels.items())
+
+
+class IntakeForm(BaseForm):
+    for_whom = RadioField(
+        _l("Who is the question for?"),
+        choices=_choices(FOR_WHOM_LABELS),
+        validators=[InputRequired(message=_l("Choose who the question is for."))],
+    )
+    no_fixed_address = BooleanField(_l("I have no fixed address"))
+    postcode = StringField(
+        _l("Postcode"),
+        validators=[
+            RequiredUnless("no_fixed_address", _l("Enter a postcode, or tick 'no fixed address'.")),
+            Length(max=10, message=_l("Enter a postcode like 1234 AB.")),
+            DutchPostcode(),
+        ],
+        render_kw={"autocomplete": "postal-code", "inputmode": "text", "spellcheck": "false"},
+    )
+    house_number = StringField(
+        _l("House number"),
+        validators=[
+            RequiredUnless(
+                "no_fixed_address", _l("Enter a house number, or tick 'no fixed address'.")
+            ),
+            Length(max=12, message=_l("Enter a house number like 12 or 12a.")),
+            HouseNumber(),
+        ],
+    )
+    birth_date = DateField(
+        _l("Date of birth"),
+        validators=[Optional()],
+        format="%Y-%m-%d",
+        render_kw={"autocomplete": "bday"},
+    )
+    age = IntegerField(
+        _l("Or age in years"),
+        validators=[
+            Optional(),
+            NumberRange(min=0, max=120, message=_l("Enter an age between 0 and 120.")),
+        ],
+        render_kw={"inputmode": "numeric"},
+    )
+    life_areas = MultiCheckboxField(
+        _l("What is your question about?"),
+        choices=_choices(LIFE_AREA_LABELS),
+        validators=[InputRequired(message=_l("Choose at least one subject."))],
+    )
+    description = TextAreaField(
+        _l("Tell us what is going on"),
+        validators=[
+            InputRequired(message=_l("Tell us in a few words what is going on.")),
+            Length(
+                max=DESCRIPTION_MAX,
+                message=_l("Use at most %(max)d characters.", max=DESCRIPTION_MAX),
+            ),
+        ],
+    )
+    urgency = RadioField(
+        _l("How urgent is it?"),
+        choices=_choices(URGENCY_LABELS),
+        default="normaal",
+        validators=[InputRequired(message=_l("Choose how urgent it is."))],
+    )
+    housing = SelectField(
+        _l("Where do you live?"),
+        choices=[("", _l("I would rather not say")), *_choices(HOUSING_LABELS)],
+        validators=[Optional()],
+    )
+    contact_name = StringField(
+        _l("Name"),
+        validators=[Optional(), Length(max=200, message=_l("Use at most 200 characters."))],
+        render_kw={"autocomplete": "name"},
+    )
+    contact_email = StringField(
+        _l("E-mail address"),
+        validators=[
+            Optional(),
+            Length(max=254, message=_l("Use at most 254 characters.")),
+            Email(message=_l("Enter an e-mail address like name@example.nl."),
+                  check_deliverability=False),
+        ],
+        render_kw={"autocomplete": "email", "type": "email"},
+    )
+    contact_phone = StringField(
+        _l("Phone number"),
+        validators=[Optional(), Length(max=32, message=_l("Use at most 32 characters.")),
+                    PhoneNumber()],
+        render_kw={"autocomplete": "tel", "type": "tel"},
+    )
+    contact_preferred = RadioField(
+        _l("How would you like us to contact you?"),
+        choices=_choices(CONTACT_PREFERENCE_LABELS),
+        validators=[Optional()],
+    )
+    consent_share = RadioField(
+        _l("May we share your question with the organisations that can help you?"),
+        choices=[("yes", _l("Yes, you may share it")), ("no", _l("No, only the neighbourhood team"))],
+        validators=[InputRequired(message=_l("Choose whether we may share your question."))],
+    )
+    submission_token = HiddenField()
+
+    def validate_birth_date(self, field: DateField) -> None:
+        if field.data and field.data > dt.date.today():
+            raise ValidationError(str(_l("The date of birth cannot be in the future.")))
+        if field.data and field.data < dt.date(1900, 1, 1):
+            raise ValidationError(str(_l("Enter a date of birth after 1900.")))
+
+    def validate(self, extra_validators: Any = None) -> bool:
+        """Field checks, then the checks that involve several fields."""
+        valid = super().validate(extra_validators)
+        if self.birth_date.data is None and self.age.data is None and not (
+            self.birth_date.errors or self.age.errors
+        ):
+            self.age.errors = [*self.age.errors, str(_l("Enter a date of birth or an age."))]
+            valid = False
+        email, phone = self.contact_email, self.contact_phone
+        if not email.data and not phone.data and not (email.errors or phone.errors):
+            email.errors = [
+                *email.errors, str(_l("Enter an e-mail address or a phone number."))
+            ]
+            valid = False
+        preferred = self.contact_preferred
+        missing = {
+            "email": (email, _l("Enter an e-mail address to be contacted by e-mail.")),
+            "telefoon": (phone, _l("Enter a phone number to be contacted by phone.")),
+        }.get(preferred.data or "")
+        if missing and not missing[0].data and not missing[0].errors:
+            preferred.errors = [*preferred.errors, str(missing[1])]
+            valid = False
+        return valid
+
+
+class StaffIntakeForm(IntakeForm):
+    """The same intake, logged by staff on behalf of a resident."""
+
+    channel = SelectField(
+        _l("How did the question come in?"),
+        choices=[(code, CHANNEL_LABELS[code]) for code in STAFF_CHANNELS],
+        default="telefoon",
+        validators=[InputRequired(message=_l("Choose how the question came in."))],
+    )
+
+
+def intake_data(form: IntakeForm, *, channel: str, language: str) -> IntakeData:
+    """The validated form as the plain intake the services take."""
+    no_fixed = bool(form.no_fixed_address.data)
+    return IntakeData(
+        for_whom=form.for_whom.data,
+        life_areas=tuple(form.life_areas.data or ()),
+        description=form.description.data,
+        urgency=form.urgency.data,
+        consent_share=form.consent_share.data == "yes",
+        channel=channel,
+        language=language,
+        postcode=None if no_fixed else form.postcode.data,
+        house_number=None if no_fixed else (form.house_number.data or "").upper() or None,
+        no_fixed_address=no_fixed,
+        birth_date=form.birth_date.data,
+        age=form.age.data if form.birth_date.data is None else None,
+        housing=form.housing.data or None,
+        contact_name=form.contact_name.data or None,
+        contact_email=form.contact_email.data or None,
+        contact_phone=form.contact_phone.data or None,
+        contact_preferred=form.contact_preferred.data or None,
+        submission_token=form.submission_token.data or None,
+    )

@@ -1,0 +1,330 @@
+"""Persistent state: SQLAlchemy 2 typed models. No business rules live here.
+
+Every row belongs to exactly one tenant (a municipality); queries never cross tenants.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from flask_login import UserMixin
+from sqlalchemy import (
+    JSON,
+    Boolean,
+    Date,
+    DateTime,
+    Float,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    Text,
+    UniqueConstraint,
+)
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from app.extensions import db
+
+
+def utcnow() -> dt.datetime:
+    """Now, in UTC, without tzinfo (stored as UTC on both databases)."""
+    return dt.datetime.now(dt.UTC).replace(tzinfo=None)
+
+
+class Tenant(db.Model):
+    __tablename__ = "tenant"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    slug: Mapped[str] = mapped_column(String(64), unique=True)
+    name: Mapped[str] = mapped_column(String(200))
+    gemeentecode: Mapped[str] = mapped_column(String(6))
+    ruleset: Mapped[str] = mapped_column(String(64))  # slug of referral_rules/rulesets/<slug>.yaml
+    contact_email: Mapped[str | None] = mapped_column(String(254))
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
+
+
+class Area(db.Model):
+    """A CBS buurt, wijk or gemeente of one tenant's map."""
+
+    __tablename__ = "area"
+    __table_args__ = (UniqueConstraint("tenant_id", "code", "year"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    tenant_id: Mapped[int] = mapped_column(ForeignKey("tenant.id"), index=True)
+    code: Mapped[str] = mapped_column(String(12))
+    name: Mapped[str] = mapped_column(String(200))
+    kind: Mapped[str] = mapped_column(String(10))  # buurt, wijk, gemeente
+    parent_code: Mapped[str | None] = mapped_column(String(12))
+    year: Mapped[int] = mapped_column(Integer)
+    geometry: Mapped[dict[str, Any]] = mapped_column(JSON)  # GeoJSON geometry, WGS84
+
+
+class PostcodePoint(db.Model):
+    """Reference data (national): a PC6 or PC4 postcode and its point, WGS84."""
+
+    __tablename__ = "postcode_point"
+
+    postcode: Mapped[str] = mapped_column(String(6), primary_key=True)
+    lon: Mapped[float] = mapped_column(Float)
+    lat: Mapped[float] = mapped_column(Float)
+    precision: Mapped[str] = mapped_column(String(3))  # pc6 or pc4
+
+
+class Team(db.Model):
+    __tablename__ = "team"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    tenant_id: Mapped[int] = mapped_column(ForeignKey("tenant.id"), index=True)
+    key: Mapped[str] = mapped_column(String(64))  # stable key used in config files
+    name: Mapped[str] = mapped_column(String(200))
+    kind: Mapped[str] = mapped_column(String(32))  # central_intake, wijkteam, jeugdteam, cooperative
+    email: Mapped[str | None] = mapped_column(String(254))
+    is_central_intake: Mapped[bool] = mapped_column(Boolean, default=False)
+
+    __table_args__ = (UniqueConstraint("tenant_id", "key"),)
+
+
+class Partner(db.Model):
+    """A partner organisation in the tenant's social map (sociale kaart)."""
+
+    __tablename__ = "partner"
+    __table_args__ = (UniqueConstraint("tenant_id", "key"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    tenant_id: Mapped[int] = mapped_column(ForeignKey("tenant.id"), index=True)
+    key: Mapped[str] = mapped_column(String(64))
+    name: Mapped[str] = mapped_column(String(200))
+    email: Mapped[str | None] = mapped_column(String(254))
+    webhook_url: Mapped[str | None] = mapped_column(String(500))
+    webhook_secret: Mapped[str | None] = mapped_column(String(200))  # "whsec_…" (Standard Webhooks)
+
+
+class Coverage(db.Model):
+    """Who is responsible for a domain in an area: exactly one team or one partner.
+
+    ``area_code`` is a buurt, wijk or gemeente code; NULL is the tenant-wide default used
+    for requests without a buurt (no fixed address, unknown location).
+    """
+
+    __tablename__ = "coverage"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    tenant_id: Mapped[int] = mapped_column(ForeignKey("tenant.id"), index=True)
+    area_code: Mapped[str | None] = mapped_column(String(12))
+    domain: Mapped[str] = mapped_column(String(32))
+    team_id: Mapped[int | None] = mapped_column(ForeignKey("team.id"))
+    partner_id: Mapped[int | None] = mapped_column(ForeignKey("partner.id"))
+
+    team: Mapped[Team | None] = relationship()
+    partner: Mapped[Partner | None] = relationship()
+
+    __table_args__ = (Index("ix_coverage_lookup", "tenant_id", "domain", "area_code"),)
+
+
+class User(UserMixin, db.Model):
+    __tablename__ = "user_account"
+    __table_args__ = (UniqueConstraint("email"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    tenant_id: Mapped[int] = mapped_column(ForeignKey("tenant.id"), index=True)
+    email: Mapped[str] = mapped_column(String(254))
+    name: Mapped[str] = mapped_column(String(200))
+    password_hash: Mapped[str] = mapped_column(String(200))
+    role: Mapped[str] = mapped_column(String(16))  # staff, team_lead, partner, admin
+    team_id: Mapped[int | None] = mapped_column(ForeignKey("team.id"))
+    partner_id: Mapped[int | None] = mapped_column(ForeignKey("partner.id"))
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+
+    tenant: Mapped[Tenant] = relationship()
+    team: Mapped[Team | None] = relationship()
+    partner: Mapped[Partner | None] = relationship()
+
+    @property
+    def is_active(self) -> bool:  # Flask-Login
+        return self.active
+
+
+class ApiToken(db.Model):
+    """A bearer token for the JSON API; only its SHA-256 is stored."""
+
+    __tablename__ = "api_token"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    tenant_id: Mapped[int] = mapped_column(ForeignKey("tenant.id"), index=True)
+    name: Mapped[str] = mapped_column(String(200))
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    partner_id: Mapped[int | None] = mapped_column(ForeignKey("partner.id"))
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
+    revoked_at: Mapped[dt.datetime | None] = mapped_column(DateTime)
+
+    tenant: Mapped[Tenant] = relationship()
+
+
+class ReferenceCounter(db.Model):
+    """The last request number handed out per year (references WL-YYYY-NNNNNN)."""
+
+    __tablename__ = "reference_counter"
+
+    year: Mapped[int] = mapped_column(Integer, primary_key=True)
+    value: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class SupportRequest(db.Model):
+    """A resident's question (melding), from intake to closure."""
+
+    __tablename__ = "support_request"
+    __table_args__ = (
+        Index("ix_request_queue", "tenant_id", "owner_team_id", "status", "created_at"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    tenant_id: Mapped[int] = mapped_column(ForeignKey("tenant.id"), index=True)
+    reference: Mapped[str] = mapped_column(String(20), unique=True)
+    # Idempotent submission: the same form token never creates a second request.
+    submission_token: Mapped[str | None] = mapped_column(String(64), unique=True)
+    status_token_hash: Mapped[str | None] = mapped_column(String(64))
+    channel: Mapped[str] = mapped_column(String(16))
+    language: Mapped[str] = mapped_column(String(8))
+    for_whom: Mapped[str] = mapped_column(String(8))
+    postcode: Mapped[str | None] = mapped_column(String(6))
+    house_number: Mapped[str | None] = mapped_column(String(12))
+    no_fixed_address: Mapped[bool] = mapped_column(Boolean, default=False)
+    birth_date: Mapped[dt.date | None] = mapped_column(Date)
+    age: Mapped[int | None] = mapped_column(Integer)
+    life_areas: Mapped[list[str]] = mapped_column(JSON)
+    description: Mapped[str] = mapped_column(Text)
+    urgency: Mapped[str] = mapped_column(String(8))
+    priority: Mapped[str] = mapped_column(String(8))
+    housing: Mapped[str | None] = mapped_column(String(24))
+    contact_name: Mapped[str | None] = mapped_column(String(200))
+    contact_email: Mapped[str | None] = mapped_column(String(254))
+    contact_phone: Mapped[str | None] = mapped_column(String(32))
+    contact_preferred: Mapped[str | None] = mapped_column(String(16))
+    consent_share: Mapped[bool] = mapped_column(Boolean, default=False)
+    lon: Mapped[float | None] = mapped_column(Float)
+    lat: Mapped[float | None] = mapped_column(Float)
+    location_precision: Mapped[str | None] = mapped_column(String(8))  # pc6, pc4
+    buurt_code: Mapped[str | None] = mapped_column(String(12))
+    wijk_code: Mapped[str | None] = mapped_column(String(12))
+    owner_team_id: Mapped[int] = mapped_column(ForeignKey("team.id"))
+    coordinator_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
+    status: Mapped[str] = mapped_column(String(16), default="new")  # new, in_progress, closed
+    decision: Mapped[dict[str, Any]] = mapped_column(JSON)
+    ruleset_version: Mapped[str] = mapped_column(String(64))
+    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
+    updated_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow, onupdate=utcnow)
+
+    owner_team: Mapped[Team] = relationship()
+    coordinator: Mapped[User | None] = relationship(foreign_keys=[coordinator_id])
+    referrals: Mapped[list[Referral]] = relationship(
+        back_populates="request", order_by="Referral.id"
+    )
+    tasks: Mapped[list[Task]] = relationship(back_populates="request", order_by="Task.id")
+
+
+class Referral(db.Model):
+    """A request referred to a team or a partner for one domain."""
+
+    __tablename__ = "referral"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    tenant_id: Mapped[int] = mapped_column(ForeignKey("tenant.id"), index=True)
+    request_id: Mapped[int] = mapped_column(ForeignKey("support_request.id"), index=True)
+    domain: Mapped[str] = mapped_column(String(32))
+    target_team_id: Mapped[int | None] = mapped_column(ForeignKey("team.id"), index=True)
+    target_partner_id: Mapped[int | None] = mapped_column(ForeignKey("partner.id"), index=True)
+    state: Mapped[str] = mapped_column(String(16))
+    due_date: Mapped[dt.date] = mapped_column(Date)
+    rule_ids: Mapped[list[str]] = mapped_column(JSON)
+    reason: Mapped[str] = mapped_column(Text)
+    ruleset_version: Mapped[str] = mapped_column(String(64))
+    decline_reason: Mapped[str | None] = mapped_column(Text)
+    outcome: Mapped[str | None] = mapped_column(String(32))
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
+    updated_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow, onupdate=utcnow)
+
+    request: Mapped[SupportRequest] = relationship(back_populates="referrals")
+    target_team: Mapped[Team | None] = relationship()
+    target_partner: Mapped[Partner | None] = relationship()
+
+    @property
+    def target_name(self) -> str:
+        target = self.target_partner or self.target_team
+        return target.name if target else ""
+
+
+class Task(db.Model):
+    """Something a person in the owning team must do."""
+
+    __tablename__ = "task"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    tenant_id: Mapped[int] = mapped_column(ForeignKey("tenant.id"), index=True)
+    request_id: Mapped[int] = mapped_column(ForeignKey("support_request.id"), index=True)
+    team_id: Mapped[int] = mapped_column(ForeignKey("team.id"), index=True)
+    referral_id: Mapped[int | None] = mapped_column(ForeignKey("referral.id"))
+    kind: Mapped[str] = mapped_column(String(32))
+    reason: Mapped[str] = mapped_column(Text)
+    state: Mapped[str] = mapped_column(String(8), default="open")  # open, done
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
+    done_at: Mapped[dt.datetime | None] = mapped_column(DateTime)
+    done_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
+
+    request: Mapped[SupportRequest] = relationship(back_populates="tasks")
+
+
+class OutboxMessage(db.Model):
+    """A message written in the same transaction as the change it announces."""
+
+    __tablename__ = "outbox_message"
+    __table_args__ = (Index("ix_outbox_due", "state", "next_attempt_at"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    tenant_id: Mapped[int] = mapped_column(ForeignKey("tenant.id"), index=True)
+    channel: Mapped[str] = mapped_column(String(16))  # email, webhook
+    recipient: Mapped[str] = mapped_column(String(500))
+    event: Mapped[str] = mapped_column(String(64))
+    payload: Mapped[dict[str, Any]] = mapped_column(JSON)
+    idempotency_key: Mapped[str] = mapped_column(String(120), unique=True)
+    partner_id: Mapped[int | None] = mapped_column(ForeignKey("partner.id"))
+    state: Mapped[str] = mapped_column(String(8), default="pending")  # pending, sent, dead
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    next_attempt_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
+    locked_until: Mapped[dt.datetime | None] = mapped_column(DateTime)
+    last_error: Mapped[str | None] = mapped_column(Text)
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
+    sent_at: Mapped[dt.datetime | None] = mapped_column(DateTime)
+
+
+class CapturedMail(db.Model):
+    """A mail delivered to the local mailbox (embedded default, MAIL_TRANSPORT=mailbox)."""
+
+    __tablename__ = "captured_mail"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    tenant_id: Mapped[int] = mapped_column(ForeignKey("tenant.id"), index=True)
+    message_id: Mapped[str] = mapped_column(String(200))
+    sender: Mapped[str] = mapped_column(String(254))
+    recipient: Mapped[str] = mapped_column(String(254))
+    subject: Mapped[str] = mapped_column(String(300))
+    body: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
+
+
+class AuditEvent(db.Model):
+    """Who did or saw what, when and why (NEN 7513 style). Only ever inserted."""
+
+    __tablename__ = "audit_event"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    tenant_id: Mapped[int | None] = mapped_column(ForeignKey("tenant.id"), index=True)
+    actor_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
+    actor_label: Mapped[str] = mapped_column(String(200))
+    action: Mapped[str] = mapped_column(String(64))
+    object_type: Mapped[str] = mapped_column(String(32))
+    object_id: Mapped[int | None] = mapped_column(Integer)
+    reason: Mapped[str | None] = mapped_column(Text)
+    details: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)

@@ -1,0 +1,78 @@
+"""The resident's front door: no account, any language, on a phone."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Blueprint, abort, current_app, redirect, render_template, session, url_for
+from sqlalchemy import select
+
+from app.extensions import db, limiter
+from app.forms.intake import IntakeForm, intake_data
+from app.i18n import get_locale
+from app.models import SupportRequest, Tenant
+from app.services.intake import find_by_submission_token, new_submission_token, submit_request
+
+bp = Blueprint("resident", __name__)
+
+#: How many references one browser session remembers for its confirmation pages.
+_REMEMBERED = 10
+
+
+def tenant_or_404(slug: str) -> Tenant:
+    tenant = db.session.scalar(select(Tenant).where(Tenant.slug == slug))
+    if tenant is None:
+        abort(404)
+    return tenant
+
+
+def _intake_limit() -> str:
+    return str(current_app.config["INTAKE_RATE_LIMIT"])
+
+
+@bp.route("/")
+def index() -> Any:
+    return redirect(url_for("resident.home", tenant=current_app.config["DEFAULT_TENANT"]))
+
+
+@bp.route("/<tenant>/")
+def home(tenant: str) -> Any:
+    return render_template("resident/home.html", tenant=tenant_or_404(tenant))
+
+
+@bp.route("/<tenant>/hulpvraag", methods=["GET", "POST"])
+@limiter.limit(_intake_limit, methods=["POST"])
+def intake(tenant: str) -> Any:
+    tenant_row = tenant_or_404(tenant)
+    form = IntakeForm()
+    if not form.is_submitted():
+        form.submission_token.data = new_submission_token()
+    if form.validate_on_submit():
+        existing = find_by_submission_token(tenant_row, form.submission_token.data)
+        request_row = existing or submit_request(
+            tenant_row, intake_data(form, channel="web", language=str(get_locale()))
+        )
+        remembered = [r for r in session.get("references", []) if r != request_row.reference]
+        session["references"] = [request_row.reference, *remembered][:_REMEMBERED]
+        return redirect(
+            url_for("resident.confirmation", tenant=tenant, reference=request_row.reference)
+        )
+    return render_template("resident/intake.html", tenant=tenant_row, form=form), (
+        422 if form.errors else 200
+    )
+
+
+@bp.route("/<tenant>/bevestiging/<reference>")
+def confirmation(tenant: str, reference: str) -> Any:
+    tenant_row = tenant_or_404(tenant)
+    # Only the browser that sent the request sees its confirmation.
+    if reference not in session.get("references", []):
+        abort(404)
+    request_row = db.session.scalar(
+        select(SupportRequest).where(
+            SupportRequest.reference == reference, SupportRequest.tenant_id == tenant_row.id
+        )
+    )
+    if request_row is None:
+        abort(404)
+    return render_template("resident/confirmation.html", tenant=tenant_row, request=request_row)

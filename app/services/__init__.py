@@ -1,0 +1,1 @@
+"""Use cases. The only code that commits; views call one service each."""

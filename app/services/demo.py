@@ -1,0 +1,70 @@
+"""The demo municipality: tenant ``demo`` with map, postcodes, teams, partners and accounts."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from sqlalchemy import select
+
+from app.auth import hash_password
+from app.extensions import db
+from app.models import Partner, Team, Tenant, User
+from app.services.tenants import (
+    TENANT_DIR,
+    create_tenant,
+    load_tenant_file,
+    replace_areas,
+    upsert_postcodes,
+)
+from geo.demo import demo_areas, demo_postcodes
+
+DEMO_MAP_YEAR = 2026
+DEMO_PASSWORD = "demo-wachtwoord-2026"  # noqa: S105 - published demo credentials
+
+
+@dataclass(frozen=True)
+class DemoAccount:
+    email: str
+    name: str
+    role: str
+    team: str | None = None
+    partner: str | None = None
+
+
+DEMO_ACCOUNTS = (
+    DemoAccount("noord@demo.wijkloket.example", "Noor Wijkteam", "staff", team="noord"),
+    DemoAccount("lead-noord@demo.wijkloket.example", "Lea Teamleider", "team_lead", team="noord"),
+    DemoAccount("zuid@demo.wijkloket.example", "Sam Wijkteam", "staff", team="zuid"),
+    DemoAccount("centraal@demo.wijkloket.example", "Chris Centraal", "staff", team="centraal"),
+    DemoAccount("jeugd@demo.wijkloket.example", "Jet Jeugdteam", "staff", team="jeugd"),
+    DemoAccount("schuldhulp@demo.wijkloket.example", "Sanne Schuldhulp", "partner",
+                partner="schuldhulp"),
+    DemoAccount("welzijn@demo.wijkloket.example", "Wim Welzijn", "partner", partner="welzijn"),
+    DemoAccount("ggz@demo.wijkloket.example", "Gerrit De Brug", "partner", partner="ggz"),
+    DemoAccount("veilig@demo.wijkloket.example", "Vera Veilig Thuis", "partner", partner="veilig"),
+    DemoAccount("admin@demo.wijkloket.example", "Ada Beheer", "admin"),
+)
+
+
+def seed_demo() -> Tenant:
+    """Create or refresh the demo tenant; running it twice changes nothing more."""
+    tenant = create_tenant("demo", "Demodorp", "GM9999", "demo")
+    replace_areas(tenant, demo_areas(), DEMO_MAP_YEAR)
+    upsert_postcodes(demo_postcodes())
+    db.session.commit()
+    load_tenant_file(TENANT_DIR / "demo.yaml")
+    teams = {t.key: t for t in db.session.scalars(select(Team).where(Team.tenant_id == tenant.id))}
+    partners = {
+        p.key: p for p in db.session.scalars(select(Partner).where(Partner.tenant_id == tenant.id))
+    }
+    password_hash = hash_password(DEMO_PASSWORD)
+    for account in DEMO_ACCOUNTS:
+        user = db.session.scalar(select(User).where(User.email == account.email))
+        if user is None:
+            user = User(email=account.email, tenant_id=tenant.id, password_hash=password_hash)
+            db.session.add(user)
+        user.name, user.role = account.name, account.role
+        user.team_id = teams[account.team].id if account.team else None
+        user.partner_id = partners[account.partner].id if account.partner else None
+    db.session.commit()
+    return tenant

@@ -1,0 +1,284 @@
+"""Submitting a support request: one transaction from intake to notifications.
+
+Invariant 1 (no lost intake): the request, its referrals, tasks, outbox messages and audit
+event are committed together before the resident sees the reference. A failing lookup never
+loses the request: the gap becomes a task for the central intake team.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import secrets
+from dataclasses import dataclass, field
+from typing import Any
+
+from flask import current_app
+from sqlalchemy import select, update
+from sqlalchemy.dialects import postgresql, sqlite
+
+from app.extensions import db
+from app.i18n import _, force_locale
+from app.models import (
+    Partner,
+    ReferenceCounter,
+    Referral,
+    SupportRequest,
+    Task,
+    Team,
+    Tenant,
+    User,
+)
+from app.services import audit, notices
+from app.services.routing import Placement, owner_team, place, responsible
+from app.workdays import add_working_days
+from referral_rules import Decision, Route, evaluate, load_ruleset_file, ruleset_path
+from referral_rules import Ruleset as RulesRuleset
+from referral_rules.vocabulary import OWNER_DOMAIN
+
+
+@dataclass(frozen=True)
+class IntakeData:
+    """A validated intake, the same from the web form, staff intake and the API."""
+
+    for_whom: str
+    life_areas: tuple[str, ...]
+    description: str
+    urgency: str
+    consent_share: bool
+    channel: str = "web"
+    language: str = "nl"
+    postcode: str | None = None
+    house_number: str | None = None
+    no_fixed_address: bool = False
+    birth_date: dt.date | None = None
+    age: int | None = None
+    housing: str | None = None
+    contact_name: str | None = None
+    contact_email: str | None = None
+    contact_phone: str | None = None
+    contact_preferred: str | None = None
+    submission_token: str | None = None
+    extra_facts: dict[str, Any] = field(default_factory=dict)
+
+    def facts(self) -> dict[str, Any]:
+        """The facts the referral rules decide on."""
+        facts: dict[str, Any] = {
+            "for_whom": self.for_whom,
+            "life_areas": list(self.life_areas),
+            "urgency": self.urgency,
+            "housing": "geen_vaste_woonplek" if self.no_fixed_address else self.housing,
+            "language": self.language,
+        }
+        if self.birth_date is not None:
+            facts["birth_date"] = self.birth_date.isoformat()
+        elif self.age is not None:
+            facts["age"] = self.age
+        facts.update(self.extra_facts)
+        return facts
+
+
+_ruleset_cache: dict[str, tuple[float, RulesRuleset]] = {}
+
+
+def ruleset_for(tenant: Tenant) -> RulesRuleset:
+    """The tenant's ruleset, reloaded when its file changes."""
+    path = ruleset_path(tenant.ruleset)
+    mtime = path.stat().st_mtime
+    cached = _ruleset_cache.get(tenant.ruleset)
+    if cached is None or cached[0] != mtime:
+        cached = (mtime, load_ruleset_file(path))
+        _ruleset_cache[tenant.ruleset] = cached
+    return cached[1]
+
+
+def next_reference(year: int) -> str:
+    """The next reference, WL-YYYY-NNNNNN, from an atomic counter (safe under concurrency)."""
+    dialect = db.session.get_bind().dialect.name
+    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+    db.session.execute(
+        insert(ReferenceCounter).values(year=year, value=0).on_conflict_do_nothing()
+    )
+    value = db.session.execute(
+        update(ReferenceCounter)
+        .where(ReferenceCounter.year == year)
+        .values(value=ReferenceCounter.value + 1)
+        .returning(ReferenceCounter.value)
+    ).scalar_one()
+    return f"WL-{year}-{value:06d}"
+
+
+def find_by_submission_token(tenant: Tenant, token: str | None) -> SupportRequest | None:
+    """The request already made with this form token (a re-submit), if any."""
+    if not token:
+        return None
+    return db.session.scalar(
+        select(SupportRequest).where(
+            SupportRequest.tenant_id == tenant.id, SupportRequest.submission_token == token
+        )
+    )
+
+
+def submit_request(tenant: Tenant, data: IntakeData, *, actor: User | None = None) -> SupportRequest:
+    """Store a request with its owner, routes, referrals, tasks and notices; commit.
+
+    Idempotent on ``data.submission_token``: a second submit returns the first request.
+    Raises ``referral_rules.FactError`` when the facts are invalid (nothing is stored).
+    """
+    existing = find_by_submission_token(tenant, data.submission_token)
+    if existing is not None:
+        return existing
+
+    today = dt.date.today()
+    ruleset = ruleset_for(tenant)
+    decision = evaluate(ruleset, data.facts(), on=today)
+    placement = place(tenant, data.postcode, data.house_number, data.no_fixed_address)
+    owner = owner_team(tenant, placement)
+
+    request = SupportRequest(
+        tenant_id=tenant.id,
+        reference=next_reference(today.year),
+        submission_token=data.submission_token,
+        channel=data.channel,
+        language=data.language,
+        for_whom=data.for_whom,
+        postcode=None if data.no_fixed_address else data.postcode,
+        house_number=None if data.no_fixed_address else data.house_number,
+        no_fixed_address=data.no_fixed_address,
+        birth_date=data.birth_date,
+        age=decision.age if decision.age is not None else data.age,
+        life_areas=list(data.life_areas),
+        description=data.description,
+        urgency=data.urgency,
+        priority=decision.priority,
+        housing=data.housing,
+        contact_name=data.contact_name,
+        contact_email=data.contact_email,
+        contact_phone=data.contact_phone,
+        contact_preferred=data.contact_preferred,
+        consent_share=data.consent_share,
+        lon=placement.lon,
+        lat=placement.lat,
+        location_precision=placement.precision,
+        buurt_code=placement.buurt_code,
+        wijk_code=placement.wijk_code,
+        owner_team_id=owner.id,
+        status="new",
+        decision=decision.to_dict(),
+        ruleset_version=decision.ruleset_version,
+        created_by_id=actor.id if actor else None,
+    )
+    db.session.add(request)
+    db.session.flush()
+
+    # Tasks are written in Dutch, the working language of the teams.
+    with force_locale("nl"):
+        _add_location_task(request, placement, owner)
+        for route in decision.routes:
+            _refer(tenant, request, placement, owner, route, ruleset, today)
+        _add_rule_tasks(request, decision, owner)
+        if decision.priority == "crisis":
+            _add_task(request, owner, "crisis", _("Danger or crisis: contact the resident today."))
+            notices.crisis_alert(tenant, request, owner)
+
+    audit.record(
+        "request.submitted",
+        tenant_id=tenant.id,
+        object_type="support_request",
+        object_id=request.id,
+        actor=actor,
+        actor_label=None if actor else f"resident via {data.channel}",
+        channel=data.channel,
+        owner_team_id=owner.id,
+        ruleset_version=decision.ruleset_version,
+    )
+    db.session.commit()
+    return request
+
+
+def _add_task(request: SupportRequest, team: Team, kind: str, reason: str,
+              referral: Referral | None = None) -> Task:
+    task = Task(
+        tenant_id=request.tenant_id,
+        request_id=request.id,
+        team_id=team.id,
+        referral_id=referral.id if referral else None,
+        kind=kind,
+        reason=reason,
+    )
+    db.session.add(task)
+    return task
+
+
+def _add_location_task(request: SupportRequest, placement: Placement, owner: Team) -> None:
+    reasons = {
+        "unknown_postcode": _("The postcode is not in our postcode table. Find out where the "
+                              "resident lives and pass the request to the right team."),
+        "outside_area": _("The address lies outside the areas of this municipality. Find out "
+                          "where the resident lives and pass the request on."),
+    }
+    if placement.problem in reasons:
+        _add_task(request, owner, "location_unknown", reasons[placement.problem])
+
+
+def _add_rule_tasks(request: SupportRequest, decision: Decision, owner: Team) -> None:
+    for action in decision.tasks:
+        _add_task(request, owner, action.kind, action.reason)
+
+
+def _refer(
+    tenant: Tenant,
+    request: SupportRequest,
+    placement: Placement,
+    owner: Team,
+    route: Route,
+    ruleset: RulesRuleset,
+    today: dt.date,
+) -> None:
+    """Turn one route into a referral, unless the owning team handles it itself."""
+    target = None if route.domain == OWNER_DOMAIN else responsible(tenant, placement, route.domain)
+    if target is None or (isinstance(target, Team) and target.id == owner.id):
+        return  # handled by the owning team itself; the decision records the route
+    deadline_days = route.deadline_days or ruleset.default_deadline_days or current_app.config[
+        "DEFAULT_DEADLINE_DAYS"
+    ]
+    shares_details = isinstance(target, Partner)
+    may_send = not shares_details or request.consent_share
+    referral = Referral(
+        tenant_id=tenant.id,
+        request_id=request.id,
+        domain=route.domain,
+        target_team_id=target.id if isinstance(target, Team) else None,
+        target_partner_id=target.id if isinstance(target, Partner) else None,
+        state="sent" if may_send else "proposed",
+        due_date=add_working_days(today, deadline_days),
+        rule_ids=list(route.rule_ids),
+        reason=" ".join(reason.title for reason in route.reasons),
+        ruleset_version=ruleset.version,
+    )
+    db.session.add(referral)
+    db.session.flush()
+    audit.record(
+        "referral.created",
+        tenant_id=tenant.id,
+        object_type="referral",
+        object_id=referral.id,
+        state=referral.state,
+        domain=route.domain,
+        rule_ids=list(route.rule_ids),
+    )
+    if may_send:
+        notices.referral_sent(tenant, request, referral)
+    else:
+        _add_task(
+            request,
+            owner,
+            "consent_needed",
+            _("Ask the resident for consent to share the question with %(target)s.",
+              target=target.name),
+            referral,
+        )
+
+
+def new_submission_token() -> str:
+    """A fresh token for a form, so a re-submit is recognised."""
+    return secrets.token_urlsafe(24)

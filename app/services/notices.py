@@ -1,0 +1,114 @@
+"""Notices announcing a change, written to the outbox in the change's own transaction.
+
+Mail bodies never carry special-category personal data (health, addiction, safety): only
+the reference, the deadline and a link to log in.
+"""
+
+from __future__ import annotations
+
+from flask import current_app, render_template
+
+from app.i18n import _, force_locale
+from app.models import Partner, Referral, SupportRequest, Team, Tenant
+from app.services.outbox import enqueue
+
+
+def portal_url(path: str) -> str:
+    return current_app.config["PUBLIC_BASE_URL"].rstrip("/") + path
+
+
+def _mail(tenant: Tenant, to: str, event: str, key: str, subject: str, template: str,
+          partner_id: int | None = None, **context: object) -> None:
+    enqueue(
+        tenant_id=tenant.id,
+        channel="email",
+        recipient=to,
+        event=event,
+        payload={"subject": subject, "body": render_template(template, tenant=tenant, **context)},
+        idempotency_key=key,
+        partner_id=partner_id,
+    )
+
+
+def referral_sent(tenant: Tenant, request: SupportRequest, referral: Referral) -> None:
+    """Tell the receiving partner (mail, webhook) or team (mail) about a new referral."""
+    target: Partner | Team | None = referral.target_partner or referral.target_team
+    if target is None:
+        return
+    is_partner = isinstance(target, Partner)
+    link = portal_url(
+        f"/partner/referrals/{referral.id}" if is_partner else f"/staff/referrals/{referral.id}"
+    )
+    with force_locale("nl"):
+        if target.email:
+            _mail(
+                tenant,
+                target.email,
+                "referral.sent",
+                f"referral-{referral.id}-sent-email",
+                _("New referral %(reference)s", reference=request.reference),
+                "mail/referral_sent.txt",
+                partner_id=target.id if is_partner else None,
+                request=request,
+                referral=referral,
+                target=target,
+                link=link,
+            )
+    if isinstance(target, Partner) and target.webhook_url:
+        enqueue(
+            tenant_id=tenant.id,
+            channel="webhook",
+            recipient=target.webhook_url,
+            event="referral.sent",
+            payload={
+                "type": "referral.sent",
+                "data": {
+                    "referral_id": referral.id,
+                    "reference": request.reference,
+                    "state": referral.state,
+                    "due_date": referral.due_date.isoformat(),
+                    "url": link,
+                },
+            },
+            idempotency_key=f"referral-{referral.id}-sent-webhook",
+            partner_id=target.id,
+        )
+
+
+def crisis_alert(tenant: Tenant, request: SupportRequest, owner: Team) -> None:
+    """Alert the owning team at once about a request marked as danger or crisis."""
+    if not owner.email:
+        return
+    with force_locale("nl"):
+        _mail(
+            tenant,
+            owner.email,
+            "request.crisis",
+            f"request-{request.id}-crisis-email",
+            _("URGENT: crisis request %(reference)s", reference=request.reference),
+            "mail/crisis_alert.txt",
+            request=request,
+            team=owner,
+            link=portal_url(f"/staff/requests/{request.reference}"),
+        )
+
+
+def referral_returned_to_owner(
+    tenant: Tenant, request: SupportRequest, referral: Referral, owner: Team
+) -> None:
+    """Tell the owning team that a referral came back (declined, expired, returned)."""
+    if not owner.email:
+        return
+    with force_locale("nl"):
+        _mail(
+            tenant,
+            owner.email,
+            f"referral.{referral.state}",
+            f"referral-{referral.id}-{referral.state}-email",
+            _("Referral %(reference)s came back", reference=request.reference),
+            "mail/referral_back.txt",
+            request=request,
+            referral=referral,
+            team=owner,
+            link=portal_url(f"/staff/requests/{request.reference}"),
+        )

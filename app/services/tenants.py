@@ -1,0 +1,209 @@
+"""Setting up a municipality: tenant, map, teams, partners and coverage.
+
+A tenant file (``tenants/<slug>.yaml``) names the teams, partners and coverage; loading it
+is all-or-nothing and refuses coverage with gaps or overlaps (DESIGN.md invariant 6).
+"""
+
+from __future__ import annotations
+
+import base64
+import secrets
+from collections.abc import Iterable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import shapely.geometry
+import yaml
+from sqlalchemy import delete, select
+
+from app.config import BASE_DIR
+from app.extensions import db
+from app.models import Area, Coverage, Partner, PostcodePoint, Team, Tenant
+from geo import Area as GeoArea
+from geo import Assignment, CoverageReport, PostcodePoint as GeoPostcodePoint, check_coverage
+from referral_rules.vocabulary import DOMAINS
+
+TENANT_DIR = BASE_DIR / "tenants"
+
+
+class TenantConfigError(ValueError):
+    """A tenant file is invalid; the message says where."""
+
+
+@dataclass(frozen=True)
+class LoadResult:
+    tenant: Tenant
+    coverage: CoverageReport | None
+
+
+def create_tenant(slug: str, name: str, gemeentecode: str, ruleset: str | None = None) -> Tenant:
+    """Create a tenant, or update the name and code of an existing one."""
+    tenant = db.session.scalar(select(Tenant).where(Tenant.slug == slug))
+    if tenant is None:
+        tenant = Tenant(slug=slug, name=name, gemeentecode=gemeentecode, ruleset=ruleset or slug)
+        db.session.add(tenant)
+    else:
+        tenant.name, tenant.gemeentecode = name, gemeentecode
+        tenant.ruleset = ruleset or tenant.ruleset
+    db.session.flush()
+    return tenant
+
+
+def replace_areas(tenant: Tenant, areas: Iterable[GeoArea], year: int) -> int:
+    """Store a map year for the tenant (replacing that same year); returns the count."""
+    db.session.execute(delete(Area).where(Area.tenant_id == tenant.id, Area.year == year))
+    count = 0
+    for area in areas:
+        db.session.add(
+            Area(
+                tenant_id=tenant.id,
+                code=area.code,
+                name=area.name,
+                kind=area.kind,
+                parent_code=area.parent_code,
+                year=year,
+                geometry=shapely.geometry.mapping(area.geometry),
+            )
+        )
+        count += 1
+    db.session.flush()
+    return count
+
+
+def upsert_postcodes(points: Iterable[GeoPostcodePoint]) -> int:
+    count = 0
+    for point in points:
+        db.session.merge(
+            PostcodePoint(postcode=point.postcode, lon=point.lon, lat=point.lat,
+                          precision=point.precision)
+        )
+        count += 1
+    db.session.flush()
+    return count
+
+
+def read_tenant_file(path: Path) -> dict[str, Any]:
+    try:
+        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except (OSError, yaml.YAMLError) as exc:
+        raise TenantConfigError(f"{path}: {exc}") from exc
+    if not isinstance(data, dict):
+        raise TenantConfigError(f"{path}: expected a mapping at the top")
+    for key in ("slug", "name", "gemeentecode", "teams"):
+        if key not in data:
+            raise TenantConfigError(f"{path}: missing '{key}'")
+    return data
+
+
+def load_tenant_file(path: Path, *, force: bool = False) -> LoadResult:
+    """Create or update the tenant with its teams, partners and coverage; commit.
+
+    Coverage is checked against the tenant's current map: a gap or an overlap refuses the
+    whole file (nothing changes) unless ``force``.
+    """
+    data = read_tenant_file(path)
+    tenant = create_tenant(data["slug"], data["name"], data["gemeentecode"], data.get("ruleset"))
+    teams = _upsert(Team, tenant, data.get("teams", []), path)
+    partners = _upsert(Partner, tenant, data.get("partners", []), path)
+    if sum(1 for team in teams.values() if team.is_central_intake) != 1:
+        db.session.rollback()
+        raise TenantConfigError(f"{path}: exactly one team must have kind central_intake")
+    entries = _coverage_entries(data.get("coverage", []), teams, partners, path)
+    db.session.execute(delete(Coverage).where(Coverage.tenant_id == tenant.id))
+    for area_code, domain, team, partner in entries:
+        db.session.add(Coverage(tenant_id=tenant.id, area_code=area_code, domain=domain,
+                                team_id=team.id if team else None,
+                                partner_id=partner.id if partner else None))
+    db.session.flush()
+    report = coverage_report(tenant)
+    if report is not None and not report.ok and not force:
+        db.session.rollback()
+        raise TenantConfigError(f"{path}: coverage has gaps or overlaps:\n{describe(report)}")
+    db.session.commit()
+    return LoadResult(tenant=tenant, coverage=report)
+
+
+def _upsert(model: type[Team] | type[Partner], tenant: Tenant, items: list[dict[str, Any]],
+            path: Path) -> dict[str, Any]:
+    rows: dict[str, Any] = {}
+    for item in items:
+        if "key" not in item or "name" not in item:
+            raise TenantConfigError(f"{path}: every team and partner needs 'key' and 'name'")
+        row = db.session.scalar(
+            select(model).where(model.tenant_id == tenant.id, model.key == item["key"])
+        )
+        if row is None:
+            row = model(tenant_id=tenant.id, key=item["key"])
+            db.session.add(row)
+        row.name = item["name"]
+        row.email = item.get("email")
+        if model is Team:
+            row.kind = item.get("kind", "wijkteam")
+            row.is_central_intake = row.kind == "central_intake"
+        else:
+            row.webhook_url = item.get("webhook_url")
+            if row.webhook_url and not row.webhook_secret:
+                row.webhook_secret = new_webhook_secret()
+        rows[item["key"]] = row
+    db.session.flush()
+    return rows
+
+
+def new_webhook_secret() -> str:
+    return "whsec_" + base64.b64encode(secrets.token_bytes(32)).decode()
+
+
+def _coverage_entries(items: list[dict[str, Any]], teams: dict[str, Team],
+                      partners: dict[str, Partner], path: Path
+                      ) -> list[tuple[str | None, str, Team | None, Partner | None]]:
+    entries = []
+    for number, item in enumerate(items, start=1):
+        where = f"{path}: coverage entry {number}"
+        domains = item.get("domains") or [item.get("domain")]
+        unknown = [d for d in domains if d not in DOMAINS]
+        if unknown:
+            raise TenantConfigError(f"{where}: unknown domain(s) {unknown}")
+        team = teams.get(item["team"]) if "team" in item else None
+        partner = partners.get(item["partner"]) if "partner" in item else None
+        if (team is None) == (partner is None):
+            raise TenantConfigError(f"{where}: name exactly one known 'team' or 'partner'")
+        codes: list[str | None] = list(item.get("areas", []))
+        if item.get("default"):
+            codes.append(None)
+        if not codes:
+            raise TenantConfigError(f"{where}: give 'areas' or 'default: true'")
+        entries.extend((code, domain, team, partner) for code in codes for domain in domains)
+    return entries
+
+
+def coverage_report(tenant: Tenant) -> CoverageReport | None:
+    """Gaps and overlaps of the tenant's coverage over its latest map; None without a map."""
+    buurten = db.session.scalars(
+        select(Area).where(Area.tenant_id == tenant.id, Area.kind == "buurt")
+    ).all()
+    if not buurten:
+        return None
+    latest = max(area.year for area in buurten)
+    rows = db.session.scalars(
+        select(Coverage).where(Coverage.tenant_id == tenant.id, Coverage.area_code.is_not(None))
+    ).all()
+    assignments = [
+        Assignment(area_code=row.area_code or "", domain=row.domain,
+                   responsible=f"team:{row.team_id}" if row.team_id else f"partner:{row.partner_id}")
+        for row in rows
+    ]
+    return check_coverage(
+        [(area.code, area.parent_code, tenant.gemeentecode) for area in buurten
+         if area.year == latest],
+        DOMAINS,
+        assignments,
+    )
+
+
+def describe(report: CoverageReport, limit: int = 20) -> str:
+    lines = [f"  gap: {buurt} / {domain}" for buurt, domain in report.gaps[:limit]]
+    lines += [f"  overlap: {buurt} / {domain}: {', '.join(who)}"
+              for buurt, domain, who in report.overlaps[:limit]]
+    lines += [f"  unknown area: {code}" for code in report.unknown_areas[:limit]]
+    return "\n".join(lines)

@@ -1,0 +1,105 @@
+"""The wijkteam workspace: the team's queue, a request, picking up, phone intake."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Blueprint, flash, redirect, render_template, url_for
+from flask_login import current_user
+from sqlalchemy import case, func, select
+
+from app.auth import roles_required
+from app.extensions import db
+from app.forms.intake import StaffIntakeForm, intake_data
+from app.i18n import _
+from app.models import Referral, SupportRequest, Task, Tenant
+from app.partner import add_referral_views
+from app.services import referrals as referral_service
+from app.services.intake import find_by_submission_token, new_submission_token, submit_request
+
+bp = Blueprint("staff", __name__)
+STAFF_ROLES = ("staff", "team_lead")
+
+PRIORITY_ORDER = case(
+    (SupportRequest.priority == "crisis", 0), (SupportRequest.priority == "spoed", 1), else_=2
+)
+
+
+@bp.route("/")
+@roles_required(*STAFF_ROLES)
+def queue() -> Any:
+    open_tasks = (
+        select(Task.request_id, func.count(Task.id).label("n"))
+        .where(Task.team_id == current_user.team_id, Task.state == "open")
+        .group_by(Task.request_id)
+        .subquery()
+    )
+    rows = db.session.execute(
+        select(SupportRequest, func.coalesce(open_tasks.c.n, 0))
+        .outerjoin(open_tasks, open_tasks.c.request_id == SupportRequest.id)
+        .where(
+            SupportRequest.tenant_id == current_user.tenant_id,
+            SupportRequest.owner_team_id == current_user.team_id,
+            SupportRequest.status != "closed",
+        )
+        .order_by(PRIORITY_ORDER, SupportRequest.created_at, SupportRequest.id)
+        .limit(200)
+    ).all()
+    incoming = db.session.scalars(
+        select(Referral)
+        .where(
+            Referral.tenant_id == current_user.tenant_id,
+            Referral.target_team_id == current_user.team_id,
+            Referral.state.in_(("sent", "accepted", "in_progress")),
+        )
+        .order_by(Referral.due_date, Referral.id)
+    ).all()
+    return render_template("staff/queue.html", rows=rows, incoming=incoming)
+
+
+@bp.route("/requests/<reference>")
+@roles_required(*STAFF_ROLES)
+def request_detail(reference: str) -> Any:
+    request_row = referral_service.request_for_staff(current_user, reference)
+    return render_template("staff/request.html", request=request_row)
+
+
+@bp.route("/requests/<reference>/pick-up", methods=["POST"])
+@roles_required(*STAFF_ROLES)
+def pick_up(reference: str) -> Any:
+    referral_service.pick_up(current_user, reference)
+    flash(_("You are now the coordinator of this request."), "success")
+    return redirect(url_for("staff.request_detail", reference=reference))
+
+
+@bp.route("/tasks/<int:task_id>/done", methods=["POST"])
+@roles_required(*STAFF_ROLES)
+def task_done(task_id: int) -> Any:
+    task = referral_service.complete_task(current_user, task_id)
+    flash(_("The task is done."), "success")
+    return redirect(url_for("staff.request_detail", reference=task.request.reference))
+
+
+@bp.route("/requests/new", methods=["GET", "POST"])
+@roles_required(*STAFF_ROLES)
+def new_request() -> Any:
+    form = StaffIntakeForm()
+    if not form.is_submitted():
+        form.submission_token.data = new_submission_token()
+    tenant = db.session.get(Tenant, current_user.tenant_id)
+    assert tenant is not None
+    if form.validate_on_submit():
+        request_row = find_by_submission_token(tenant, form.submission_token.data) or submit_request(
+            tenant,
+            intake_data(form, channel=form.channel.data, language="nl"),
+            actor=current_user,
+        )
+        flash(_("The request %(reference)s has been logged.", reference=request_row.reference),
+              "success")
+        return redirect(url_for("staff.request_detail", reference=request_row.reference))
+    return render_template(
+        "staff/new_request.html", form=form, action=url_for("staff.new_request")
+    ), (422 if form.errors else 200)
+
+
+add_referral_views(bp, back_endpoint="staff.queue", roles=STAFF_ROLES)

@@ -1,0 +1,148 @@
+"""Translated labels for the shared vocabularies (codes live in ``referral_rules.vocabulary``)."""
+
+from __future__ import annotations
+
+from flask_babel.speaklater import LazyString
+
+from app.i18n import _l
+from referral_rules.vocabulary import (
+    CHANNELS,
+    CONTACT_PREFERENCES,
+    DOMAINS,
+    FOR_WHOM,
+    HOUSING,
+    LIFE_AREAS,
+    URGENCIES,
+)
+
+LIFE_AREA_LABELS: dict[str, LazyString] = {
+    "geld": _l("Money, debts or benefits"),
+    "werk": _l("Work, school or something to do during the day"),
+    "wonen": _l("Housing, or the risk of losing my home"),
+    "opvoeden": _l("Raising children, or worries about a child or young person"),
+    "gezondheid": _l("Health, body or mind, getting around"),
+    "huishouden": _l("Running the household or taking care of myself"),
+    "contact": _l("Loneliness, few people around me"),
+    "verslaving": _l("Alcohol, drugs or gambling"),
+    "veiligheid": _l("Safety at home, violence or abuse"),
+    "mantelzorg": _l("Caring for someone close, and it is too much"),
+    "anders": _l("Something else"),
+}
+
+LIFE_AREA_EXAMPLES: dict[str, LazyString] = {
+    "geld": _l("For example: I have debts or cannot make ends meet."),
+    "werk": _l("For example: I am looking for work or a place to go during the day."),
+    "wonen": _l("For example: I have to leave my home, or I have no place to live."),
+    "opvoeden": _l("For example: I worry about my child, or raising my child is hard."),
+    "gezondheid": _l("For example: I am ill, I feel down, or walking is hard."),
+    "huishouden": _l("For example: cleaning, cooking or washing is too hard for me."),
+    "contact": _l("For example: I feel alone and would like more contact."),
+    "verslaving": _l("For example: I drink, use or gamble more than I want."),
+    "veiligheid": _l("For example: someone at home hurts me or threatens me."),
+    "mantelzorg": _l("For example: I care for my partner or parent and it is too much."),
+    "anders": _l("My question is about something else."),
+}
+
+DOMAIN_LABELS: dict[str, LazyString] = {
+    "jeugd": _l("Youth help"),
+    "wmo": _l("Social support (Wmo)"),
+    "dagbesteding": _l("Day activities"),
+    "participatie": _l("Work and re-integration"),
+    "schulden": _l("Debt help"),
+    "wonen": _l("Housing and shelter"),
+    "veiligheid": _l("Safety at home"),
+    "ggz": _l("Mental health care"),
+    "verslaving": _l("Addiction care"),
+    "mantelzorg": _l("Support for carers"),
+    "welzijn": _l("Neighbourhood activities and welfare"),
+    "wijkteam": _l("Neighbourhood team"),
+}
+
+FOR_WHOM_LABELS: dict[str, LazyString] = {
+    "zelf": _l("For myself"),
+    "kind": _l("For my child"),
+    "ander": _l("For someone else"),
+}
+
+URGENCY_LABELS: dict[str, LazyString] = {
+    "normaal": _l("Normal: it can wait a few days"),
+    "spoed": _l("Soon: it has to be this week"),
+    "crisis": _l("Danger or crisis: it cannot wait"),
+}
+
+HOUSING_LABELS: dict[str, LazyString] = {
+    "eigen_woning": _l("Own home"),
+    "huur": _l("Rented home"),
+    "geen_vaste_woonplek": _l("No fixed place to live"),
+    "instelling": _l("In an institution or sheltered housing"),
+}
+
+CHANNEL_LABELS: dict[str, LazyString] = {
+    "web": _l("Web form"),
+    "telefoon": _l("Phone call"),
+    "balie": _l("Walk-in desk"),
+    "huisbezoek": _l("Home visit"),
+    "partner": _l("Via a partner"),
+}
+
+CONTACT_PREFERENCE_LABELS: dict[str, LazyString] = {
+    "email": _l("By e-mail"),
+    "telefoon": _l("By phone"),
+}
+
+REQUEST_STATUS_LABELS: dict[str, LazyString] = {
+    "new": _l("Received"),
+    "in_progress": _l("Being handled"),
+    "closed": _l("Closed"),
+}
+
+REFERRAL_STATE_LABELS: dict[str, LazyString] = {
+    "proposed": _l("Proposed, waiting for consent"),
+    "sent": _l("Sent, waiting for an answer"),
+    "accepted": _l("Accepted"),
+    "in_progress": _l("In progress"),
+    "completed": _l("Completed"),
+    "declined": _l("Declined"),
+    "expired": _l("Expired"),
+    "returned": _l("Returned"),
+    "withdrawn": _l("Withdrawn"),
+}
+
+TASK_KIND_LABELS: dict[str, LazyString] = {
+    "location_unknown": _l("Location unknown: find out where the resident lives"),
+    "referral_declined": _l("A referral was declined: find another route"),
+    "consent_needed": _l("Ask the resident for consent to share"),
+    "crisis": _l("Crisis: contact the resident today"),
+    "transition_18": _l("Turning 18: arrange a warm handover to adult support"),
+}
+
+ROLE_LABELS: dict[str, LazyString] = {
+    "staff": _l("Staff member"),
+    "team_lead": _l("Team lead"),
+    "partner": _l("Partner organisation"),
+    "admin": _l("Administrator"),
+}
+
+
+def _complete(labels: dict[str, LazyString], codes: tuple[str, ...], name: str) -> None:
+    missing = set(codes) - set(labels)
+    if missing:  # pragma: no cover - guards against a vocabulary change without labels
+        raise RuntimeError(f"{name} has no label for {sorted(missing)}")
+
+
+_complete(LIFE_AREA_LABELS, LIFE_AREAS, "LIFE_AREA_LABELS")
+_complete(LIFE_AREA_EXAMPLES, LIFE_AREAS, "LIFE_AREA_EXAMPLES")
+_complete(DOMAIN_LABELS, DOMAINS, "DOMAIN_LABELS")
+_complete(FOR_WHOM_LABELS, FOR_WHOM, "FOR_WHOM_LABELS")
+_complete(URGENCY_LABELS, URGENCIES, "URGENCY_LABELS")
+_complete(HOUSING_LABELS, HOUSING, "HOUSING_LABELS")
+_complete(CHANNEL_LABELS, CHANNELS, "CHANNEL_LABELS")
+_complete(CONTACT_PREFERENCE_LABELS, CONTACT_PREFERENCES, "CONTACT_PREFERENCE_LABELS")
+
+
+def label(labels: dict[str, LazyString], code: str | None) -> str:
+    """The translated label for ``code``, or the code itself when it has none."""
+    if code is None:
+        return ""
+    found = labels.get(code)
+    return str(found) if found is not None else code

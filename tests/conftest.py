@@ -1,0 +1,147 @@
+"""Shared fixtures. The database is SQLite by default; set TEST_DATABASE_URL to a
+PostgreSQL URL to run the same suite there (``make test`` does both).
+
+The schema is created once per run by the Alembic migrations, as in production; each test
+starts from empty tables.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import tempfile
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from flask import Flask
+from flask.testing import FlaskClient
+from sqlalchemy import text
+
+
+def _shared_data() -> Path:
+    """The project's shared test data (../shared/data beside the checkout, or /work/shared)."""
+    candidates = [os.environ.get("WIJKLOKET_SHARED_DATA"),
+                  Path(__file__).resolve().parents[2] / "shared" / "data",
+                  "/work/shared/data"]
+    for candidate in candidates:
+        if candidate and Path(candidate, "README.md").exists():
+            return Path(candidate)
+    raise RuntimeError("shared test data not found; set WIJKLOKET_SHARED_DATA")
+
+
+SHARED_DATA = _shared_data()
+
+
+def _database_url(tmp_dir: Path) -> str:
+    return os.environ.get("TEST_DATABASE_URL") or f"sqlite:///{tmp_dir / 'test.sqlite'}"
+
+
+@pytest.fixture(scope="session")
+def database_url() -> Iterator[str]:
+    with tempfile.TemporaryDirectory(prefix="wijkloket-test-") as tmp:
+        yield _database_url(Path(tmp))
+
+
+def make_app(database_url: str, **overrides: Any) -> Flask:
+    from app import create_app
+
+    config = {
+        "TESTING": True,
+        "SECRET_KEY": "test-secret",
+        "SQLALCHEMY_DATABASE_URI": database_url,
+        "RATELIMIT_ENABLED": False,
+        "MAIL_TRANSPORT": "mailbox",
+        "PUBLIC_BASE_URL": "http://wijkloket.test",
+        "OUTBOX_BACKOFF_BASE_SECONDS": 0.0,
+        "OUTBOX_BACKOFF_MAX_SECONDS": 0.0,
+        "SERVER_NAME": None,
+    }
+    config.update(overrides)
+    return create_app(config)
+
+
+@pytest.fixture(scope="session")
+def migrated(database_url: str) -> str:
+    """Create the schema once, with the migrations, on an empty database."""
+    from flask_migrate import upgrade
+
+    from app.extensions import db
+
+    app = make_app(database_url)
+    with app.app_context():
+        if db.engine.dialect.name == "postgresql":
+            with db.engine.begin() as conn:
+                conn.execute(text("DROP SCHEMA public CASCADE"))
+                conn.execute(text("CREATE SCHEMA public"))
+        upgrade()
+        db.engine.dispose()
+    return database_url
+
+
+def _empty_tables(app: Flask) -> None:
+    from app.extensions import db
+
+    with app.app_context():
+        db.session.remove()
+        tables = [t.name for t in reversed(db.metadata.sorted_tables)]
+        with db.engine.begin() as conn:
+            if db.engine.dialect.name == "postgresql":
+                conn.execute(text(f"TRUNCATE {', '.join(tables)} RESTART IDENTITY CASCADE"))
+            else:
+                for table in tables:
+                    conn.execute(text(f"DELETE FROM {table}"))
+
+
+@pytest.fixture
+def app_config() -> dict[str, Any]:
+    """Override in a test module to change the app's configuration."""
+    return {}
+
+
+@pytest.fixture
+def app(migrated: str, app_config: dict[str, Any]) -> Iterator[Flask]:
+    from app.extensions import db
+    from app.services import intake, routing
+
+    application = make_app(migrated, **app_config)
+    _empty_tables(application)
+    routing._index_cache.clear()
+    intake._ruleset_cache.clear()
+    with application.app_context():
+        yield application
+        db.session.remove()
+        db.engine.dispose()
+
+
+@pytest.fixture
+def client(app: Flask) -> FlaskClient:
+    return app.test_client()
+
+
+@pytest.fixture
+def demo(app: Flask) -> Any:
+    from app.services.demo import seed_demo
+
+    return seed_demo()
+
+
+def csrf_token(html: str) -> str:
+    match = re.search(r'name="csrf_token"[^>]*value="([^"]+)"', html) or re.search(
+        r'value="([^"]+)"[^>]*name="csrf_token"', html
+    )
+    assert match, "no csrf_token in page"
+    return match.group(1)
+
+
+def login(client: FlaskClient, email: str, password: str | None = None) -> None:
+    from app.services.demo import DEMO_PASSWORD
+
+    page = client.get("/login")
+    response = client.post(
+        "/login",
+        data={"email": email, "password": password or DEMO_PASSWORD,
+              "csrf_token": csrf_token(page.get_data(as_text=True))},
+    )
+    assert response.status_code == 302, response.get_data(as_text=True)[:500]

@@ -1,0 +1,115 @@
+"""Helpers for integration tests: valid intake data and page checks."""
+
+from __future__ import annotations
+
+import re
+from html.parser import HTMLParser
+from typing import Any
+
+from flask.testing import FlaskClient
+
+from tests.conftest import csrf_token
+
+
+def form_data(**changes: Any) -> dict[str, Any]:
+    """A valid resident intake as form fields; ``changes`` override (None removes)."""
+    data: dict[str, Any] = {
+        "for_whom": "zelf",
+        "postcode": "9999 AA",
+        "house_number": "1",
+        "age": "45",
+        "life_areas": ["geld"],
+        "description": "Ik heb schulden en kom niet rond.",
+        "urgency": "normaal",
+        "housing": "huur",
+        "contact_name": "Test Bewoner",
+        "contact_email": "bewoner@example.org",
+        "contact_phone": "",
+        "contact_preferred": "email",
+        "consent_share": "yes",
+    }
+    for key, value in changes.items():
+        if value is None:
+            data.pop(key, None)
+        else:
+            data[key] = value
+    return data
+
+
+def api_body(**changes: Any) -> dict[str, Any]:
+    """A valid JSON intake for the API; ``changes`` override (None removes)."""
+    body: dict[str, Any] = {
+        "for_whom": "zelf",
+        "postcode": "9999AA",
+        "house_number": "1",
+        "age": 45,
+        "life_areas": ["geld"],
+        "description": "Schulden",
+        "urgency": "normaal",
+        "contact": {"email": "bewoner@example.org", "preferred": "email"},
+        "consent_share": True,
+        "channel": "telefoon",
+    }
+    for key, value in changes.items():
+        if value is None:
+            body.pop(key, None)
+        else:
+            body[key] = value
+    return body
+
+
+def submit_form(client: FlaskClient, url: str, data: dict[str, Any]) -> Any:
+    page = client.get(url)
+    html = page.get_data(as_text=True)
+    token = re.search(r'name="submission_token"[^>]*value="([^"]*)"', html)
+    payload = {"csrf_token": csrf_token(html), **data}
+    if token and "submission_token" not in data:
+        payload["submission_token"] = token.group(1)
+    return client.post(url, data=payload)
+
+
+class _PageParser(HTMLParser):
+    def __init__(self) -> None:
+        super().__init__()
+        self.ids: list[str] = []
+        self.labels_for: set[str] = set()
+        self.inputs: list[dict[str, str | None]] = []
+        self.html_lang: str | None = None
+        self.title = ""
+        self._in_title = False
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        attributes = dict(attrs)
+        if attributes.get("id"):
+            self.ids.append(str(attributes["id"]))
+        if tag == "html":
+            self.html_lang = attributes.get("lang")
+        if tag == "label" and attributes.get("for"):
+            self.labels_for.add(str(attributes["for"]))
+        if tag in {"input", "select", "textarea"} and attributes.get("type") not in {
+            "hidden", "submit"
+        }:
+            self.inputs.append(attributes)
+        if tag == "title":
+            self._in_title = True
+
+    def handle_endtag(self, tag: str) -> None:
+        if tag == "title":
+            self._in_title = False
+
+    def handle_data(self, data: str) -> None:
+        if self._in_title:
+            self.title += data
+
+
+def check_page(html: str) -> _PageParser:
+    """Every rendered page: a title, a lang, unique ids, a label for every input."""
+    parser = _PageParser()
+    parser.feed(html)
+    assert parser.title.strip(), "page has no title"
+    assert parser.html_lang, "page has no lang"
+    duplicates = {i for i in parser.ids if parser.ids.count(i) > 1}
+    assert not duplicates, f"duplicate ids: {duplicates}"
+    for field in parser.inputs:
+        assert field.get("id") in parser.labels_for, f"input without label: {field}"
+    return parser

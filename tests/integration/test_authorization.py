@@ -1,0 +1,93 @@
+"""Who may see what: every route × every role, and other teams' and partners' ids."""
+
+from __future__ import annotations
+
+import pytest
+from sqlalchemy import select
+
+from app.extensions import db
+from app.models import Referral, SupportRequest, Task
+from tests.conftest import login
+from tests.integration.helpers import form_data, submit_form
+
+ROLES = {
+    "anonymous": None,
+    "staff_noord": "noord@demo.wijkloket.example",
+    "lead_noord": "lead-noord@demo.wijkloket.example",
+    "staff_zuid": "zuid@demo.wijkloket.example",
+    "partner_schuldhulp": "schuldhulp@demo.wijkloket.example",
+    "partner_welzijn": "welzijn@demo.wijkloket.example",
+    "admin": "admin@demo.wijkloket.example",
+}
+
+
+@pytest.fixture
+def world(client, demo):
+    """A request owned by Wijkteam Noord with a referral to Schuldhulp."""
+    submit_form(client, "/demo/hulpvraag", form_data(life_areas=["geld"]))
+    client.delete_cookie("session")
+    request = db.session.scalar(select(SupportRequest))
+    referral = db.session.scalar(select(Referral))
+    task = Task(tenant_id=request.tenant_id, request_id=request.id,
+                team_id=request.owner_team_id, kind="crisis", reason="test")
+    db.session.add(task)
+    db.session.commit()
+    return {"ref": request.reference, "referral": referral.id, "task": task.id}
+
+
+# (method, url template, roles allowed; everyone else is denied)
+MATRIX = [
+    ("GET", "/staff/", {"staff_noord", "lead_noord", "staff_zuid"}),
+    ("GET", "/staff/requests/{ref}", {"staff_noord", "lead_noord"}),
+    ("POST", "/staff/requests/{ref}/pick-up", {"staff_noord", "lead_noord"}),
+    ("POST", "/staff/tasks/{task}/done", {"staff_noord", "lead_noord"}),
+    ("GET", "/staff/requests/new", {"staff_noord", "lead_noord", "staff_zuid"}),
+    ("GET", "/staff/referrals/{referral}", set()),  # sent to a partner, not to a team
+    ("GET", "/partner/", {"partner_schuldhulp", "partner_welzijn"}),
+    ("GET", "/partner/referrals/{referral}", {"partner_schuldhulp"}),
+    ("POST", "/partner/referrals/{referral}/accept", {"partner_schuldhulp"}),
+    ("GET", "/admin/", {"admin"}),
+    ("GET", "/admin/outbox", {"admin"}),
+    ("GET", "/admin/mailbox", {"admin"}),
+]
+
+
+@pytest.mark.parametrize("role", list(ROLES))
+def test_every_route_allows_exactly_the_roles_in_the_matrix(app, world, role):
+    app.config["WTF_CSRF_ENABLED"] = False
+    for method, template, allowed in MATRIX:
+        client = app.test_client()
+        if ROLES[role]:
+            login(client, ROLES[role])
+        url = template.format(**world)
+        response = client.open(url, method=method)
+        if role in allowed:
+            assert response.status_code in {200, 302}, (role, url, response.status_code)
+            if response.status_code == 302:
+                assert "/login" not in response.headers["Location"], (role, url)
+        elif role == "anonymous":
+            assert response.status_code == 302 and "/login" in response.headers["Location"]
+        else:
+            assert response.status_code in {403, 404}, (role, url, response.status_code)
+
+
+def test_a_partner_list_shows_only_its_own_referrals(app, world):
+    client = app.test_client()
+    login(client, ROLES["partner_welzijn"])
+    assert world["ref"] not in client.get("/partner/").get_data(as_text=True)
+
+
+def test_another_teams_queue_does_not_show_the_request(app, world):
+    client = app.test_client()
+    login(client, ROLES["staff_zuid"])
+    assert world["ref"] not in client.get("/staff/").get_data(as_text=True)
+
+
+def test_a_wrong_password_does_not_log_in(client, demo):
+    from tests.conftest import csrf_token
+
+    page = client.get("/login").get_data(as_text=True)
+    response = client.post("/login", data={"email": ROLES["admin"], "password": "wrong",
+                                           "csrf_token": csrf_token(page)})
+    assert response.status_code == 200
+    assert client.get("/admin/").status_code == 302

@@ -1,0 +1,174 @@
+"""Outbox delivery against a real SMTP server (aiosmtpd) and a real HTTP receiver."""
+
+from __future__ import annotations
+
+import datetime as dt
+import socket
+from email import message_from_bytes
+
+import pytest
+from aiosmtpd.controller import Controller
+from sqlalchemy import select, update
+from standardwebhooks.webhooks import Webhook
+from werkzeug import Response
+
+from app.extensions import db
+from app.models import OutboxMessage, Partner, utcnow
+from app.worker import claim, process_batch
+from tests.integration.helpers import form_data, submit_form
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+class Inbox:
+    def __init__(self) -> None:
+        self.messages: list[bytes] = []
+
+    async def handle_DATA(self, server, session, envelope):  # noqa: N802 - aiosmtpd's name
+        self.messages.append(envelope.content)
+        return "250 OK"
+
+
+@pytest.fixture
+def smtp_server():
+    inbox = Inbox()
+    controller = Controller(inbox, hostname="127.0.0.1", port=free_port())
+    controller.start()
+    yield controller, inbox
+    controller.stop()
+
+
+@pytest.fixture
+def app_config(request):
+    return getattr(request, "param", {})
+
+
+def _submit(client, **changes):
+    response = submit_form(client, "/demo/hulpvraag", form_data(**changes))
+    assert response.status_code == 302
+
+
+@pytest.mark.parametrize("app_config", [{"MAIL_TRANSPORT": "smtp"}], indirect=True)
+def test_a_referral_notice_is_delivered_by_smtp(app, client, demo, smtp_server):
+    controller, inbox = smtp_server
+    app.config.update(SMTP_HOST="127.0.0.1", SMTP_PORT=controller.port)
+    _submit(client)
+    assert process_batch().sent == 1
+    [raw] = inbox.messages
+    mail = message_from_bytes(raw)
+    assert mail["To"] == "aanmelding@schuldhulp.example"
+    assert mail["Message-ID"].endswith("@wijkloket>")
+    body = mail.get_payload(decode=True).decode()
+    assert "WL-" in body and "schulden" not in body.lower()
+
+
+@pytest.mark.parametrize("app_config", [{"MAIL_TRANSPORT": "smtp"}], indirect=True)
+def test_mail_is_retried_while_the_smtp_server_is_down_then_delivered(app, client, demo):
+    port = free_port()
+    app.config.update(SMTP_HOST="127.0.0.1", SMTP_PORT=port, SMTP_TIMEOUT=2)
+    _submit(client)
+    result = process_batch()
+    assert (result.sent, result.retried) == (0, 1)
+    message = db.session.scalar(select(OutboxMessage))
+    assert message.state == "pending" and message.attempts == 1 and message.last_error
+    inbox = Inbox()
+    controller = Controller(inbox, hostname="127.0.0.1", port=port)
+    controller.start()
+    try:
+        assert process_batch().sent == 1
+    finally:
+        controller.stop()
+    assert len(inbox.messages) == 1
+    db.session.refresh(message)
+    assert message.state == "sent" and message.attempts == 2
+
+
+def _webhook_partner(url: str) -> Partner:
+    partner = db.session.scalar(select(Partner).where(Partner.key == "schuldhulp"))
+    partner.webhook_url = url
+    partner.webhook_secret = "whsec_" + "MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw"
+    db.session.commit()
+    return partner
+
+
+def test_a_webhook_is_signed_and_delivered_once_after_two_failures(client, demo, httpserver):
+    partner = _webhook_partner(httpserver.url_for("/hooks/wijkloket"))
+    received = []
+
+    def handler(request):
+        received.append(request)
+        if len(received) <= 2:
+            return Response("unavailable", status=503)
+        return Response(status=204)
+
+    httpserver.expect_request("/hooks/wijkloket", method="POST").respond_with_handler(handler)
+    _submit(client)
+    webhook = db.session.scalar(select(OutboxMessage).where(OutboxMessage.channel == "webhook"))
+    for _attempt in range(3):
+        process_batch()
+    db.session.refresh(webhook)
+    assert webhook.state == "sent" and webhook.attempts == 3
+    assert len(received) == 3
+    last = received[-1]
+    payload = Webhook(partner.webhook_secret).verify(last.get_data(), dict(last.headers))
+    assert payload["type"] == "referral.sent"
+    assert payload["data"]["reference"].startswith("WL-")
+    assert last.headers["webhook-id"] == webhook.idempotency_key
+    assert {r.headers["webhook-id"] for r in received} == {webhook.idempotency_key}
+
+
+def test_a_webhook_with_a_wrong_signature_does_not_verify(client, demo, httpserver):
+    from standardwebhooks.webhooks import WebhookVerificationError
+
+    partner = _webhook_partner(httpserver.url_for("/hook"))
+    bodies = []
+    httpserver.expect_request("/hook").respond_with_handler(
+        lambda request: bodies.append(request) or Response(status=200)
+    )
+    _submit(client)
+    process_batch()
+    [request] = bodies
+    other = Webhook("whsec_" + "QUFBQUFBQUFBQUFBQUFBQUFBQUFBQUFBQUFBQQ==")
+    with pytest.raises(WebhookVerificationError):
+        other.verify(request.get_data(), dict(request.headers))
+    assert partner.webhook_secret
+
+
+def test_a_message_that_keeps_failing_is_dead_lettered_and_can_be_retried(app, client, demo):
+    app.config.update(OUTBOX_MAX_ATTEMPTS=2)
+    _webhook_partner(f"http://127.0.0.1:{free_port()}/nobody-listens")
+    _submit(client)
+    process_batch()
+    result = process_batch()
+    webhook = db.session.scalar(select(OutboxMessage).where(OutboxMessage.channel == "webhook"))
+    assert result.dead == 1 and webhook.state == "dead"
+    from tests.conftest import csrf_token, login
+
+    login(client, "admin@demo.wijkloket.example")
+    page = client.get("/admin/outbox?state=dead").get_data(as_text=True)
+    assert "nobody-listens" in page
+    client.post(f"/admin/outbox/{webhook.id}/retry", data={"csrf_token": csrf_token(page)})
+    db.session.refresh(webhook)
+    assert webhook.state == "pending" and webhook.attempts == 0
+
+
+def test_a_claimed_message_is_claimed_again_only_after_its_lease_ends(client, demo):
+    _submit(client)
+    first = claim(10)
+    assert first and claim(10) == []
+    db.session.execute(
+        update(OutboxMessage).values(locked_until=utcnow() - dt.timedelta(seconds=1))
+    )
+    db.session.commit()
+    assert claim(10) == first
+
+
+def test_the_worker_command_delivers_to_the_mailbox(app, client, demo):
+    _submit(client)
+    result = app.test_cli_runner().invoke(args=["worker", "--once"])
+    assert result.exit_code == 0, result.output
+    assert db.session.scalar(select(OutboxMessage.state)) == "sent"
