@@ -17,6 +17,7 @@ from wtforms import (
     TextAreaField,
     widgets,
 )
+from wtforms.fields.choices import SelectChoice
 from wtforms.validators import Email, InputRequired, Length, NumberRange, Optional, ValidationError
 
 from app.forms.base import BaseForm
@@ -41,8 +42,8 @@ class MultiCheckboxField(SelectMultipleField):
     option_widget = widgets.CheckboxInput()
 
 
-def _choices(labels: dict[str, Any]) -> list[tuple[str, Any]]:
-    return list(labels.items())
+def _choices(labels: dict[str, Any]) -> list[SelectChoice]:
+    return [SelectChoice(code, label) for code, label in labels.items()]
 
 
 class IntakeForm(BaseForm):
@@ -108,7 +109,7 @@ class IntakeForm(BaseForm):
     )
     housing = SelectField(
         _l("Where do you live?"),
-        choices=[("", _l("I would rather not say")), *_choices(HOUSING_LABELS)],
+        choices=[SelectChoice("", _l("I would rather not say")), *_choices(HOUSING_LABELS)],
         validators=[Optional()],
     )
     contact_name = StringField(
@@ -139,7 +140,8 @@ class IntakeForm(BaseForm):
     )
     consent_share = RadioField(
         _l("May we share your question with the organisations that can help you?"),
-        choices=[("yes", _l("Yes, you may share it")), ("no", _l("No, only the neighbourhood team"))],
+        choices=[SelectChoice("yes", _l("Yes, you may share it")),
+                 SelectChoice("no", _l("No, only the neighbourhood team"))],
         validators=[InputRequired(message=_l("Choose whether we may share your question."))],
     )
     submission_token = HiddenField()
@@ -180,7 +182,7 @@ class StaffIntakeForm(IntakeForm):
 
     channel = SelectField(
         _l("How did the question come in?"),
-        choices=[(code, CHANNEL_LABELS[code]) for code in STAFF_CHANNELS],
+        choices=_choices({code: CHANNEL_LABELS[code] for code in STAFF_CHANNELS}),
         default="telefoon",
         validators=[InputRequired(message=_l("Choose how the question came in."))],
     )

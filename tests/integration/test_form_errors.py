@@ -31,7 +31,7 @@ CASES = [
 def test_bad_input_comes_back_with_a_message_and_keeps_what_was_typed(
     client, demo, field, changes, message
 ):
-    data = form_data(description="Mijn verhaal blijft staan.", **changes)
+    data = form_data(**{"description": "Mijn verhaal blijft staan.", **changes})
     response = submit_form(client, "/demo/hulpvraag?lang=en", data)
     html = response.get_data(as_text=True)
     assert response.status_code == 422
