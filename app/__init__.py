@@ -70,7 +70,9 @@ def _register_template_helpers(app: Flask) -> None:
             "languages": app.config["LANGUAGES"],
         }
 
-    app.jinja_env.filters["date_medium"] = lambda value: format_date(value, "medium") if value else ""
+    app.jinja_env.filters["date_medium"] = (
+        lambda value: format_date(value, "medium") if value else ""
+    )
     app.jinja_env.add_extension("jinja2.ext.i18n")
 
 
@@ -101,7 +103,8 @@ def _register_error_handlers(app: Flask) -> None:
     @app.errorhandler(DomainError)
     def domain_error(error: DomainError) -> Any:
         if _wants_json():
-            return {"error": error.__class__.__name__.lower(), "message": str(error)}, error.status_code
+            body = {"error": error.__class__.__name__.lower(), "message": str(error)}
+            return body, error.status_code
         return render_template("error.html", title=_("That did not work"), message=str(error)), \
             error.status_code
 
@@ -142,6 +145,7 @@ def _register_security_headers(app: Flask) -> None:
         response.headers.setdefault("X-Content-Type-Options", "nosniff")
         response.headers.setdefault("Referrer-Policy", "same-origin")
         response.headers.setdefault("X-Frame-Options", "DENY")
-        if getattr(g, "no_store", False) or request.path.startswith(("/staff", "/partner", "/admin")):
+        private = request.path.startswith(("/staff", "/partner", "/admin"))
+        if getattr(g, "no_store", False) or private:
             response.headers["Cache-Control"] = "no-store"
         return response

@@ -78,7 +78,8 @@ class Team(db.Model):
     tenant_id: Mapped[int] = mapped_column(ForeignKey("tenant.id"), index=True)
     key: Mapped[str] = mapped_column(String(64))  # stable key used in config files
     name: Mapped[str] = mapped_column(String(200))
-    kind: Mapped[str] = mapped_column(String(32))  # central_intake, wijkteam, jeugdteam, cooperative
+    # central_intake, wijkteam, jeugdteam, cooperative
+    kind: Mapped[str] = mapped_column(String(32))
     email: Mapped[str | None] = mapped_column(String(254))
     is_central_intake: Mapped[bool] = mapped_column(Boolean, default=False)
 

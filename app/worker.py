@@ -73,7 +73,7 @@ def claim(limit: int, now: dt.datetime | None = None) -> list[int]:
 def process_batch(rng: random.Random | None = None) -> BatchResult:
     """Claim one batch and deliver it."""
     config = current_app.config
-    rng = rng or random.Random()
+    rng = rng or random.Random()  # noqa: S311 - jitter, not security
     result = BatchResult()
     for message_id in claim(config["OUTBOX_BATCH_SIZE"]):
         result.claimed += 1

@@ -18,7 +18,15 @@ from wtforms import (
     widgets,
 )
 from wtforms.fields.choices import SelectChoice
-from wtforms.validators import Email, InputRequired, Length, NumberRange, Optional, ValidationError
+from wtforms.validators import (
+    DataRequired,
+    Email,
+    InputRequired,
+    Length,
+    NumberRange,
+    Optional,
+    ValidationError,
+)
 
 from app.forms.base import BaseForm
 from app.forms.validators import DutchPostcode, HouseNumber, PhoneNumber, RequiredUnless
@@ -94,7 +102,7 @@ class IntakeForm(BaseForm):
     description = TextAreaField(
         _l("Tell us what is going on"),
         validators=[
-            InputRequired(message=_l("Tell us in a few words what is going on.")),
+            DataRequired(message=_l("Tell us in a few words what is going on.")),
             Length(
                 max=DESCRIPTION_MAX,
                 message=_l("Use at most %(max)d characters.", max=DESCRIPTION_MAX),

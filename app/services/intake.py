@@ -118,7 +118,9 @@ def find_by_submission_token(tenant: Tenant, token: str | None) -> SupportReques
     )
 
 
-def submit_request(tenant: Tenant, data: IntakeData, *, actor: User | None = None) -> SupportRequest:
+def submit_request(
+    tenant: Tenant, data: IntakeData, *, actor: User | None = None
+) -> SupportRequest:
     """Store a request with its owner, routes, referrals, tasks and notices; commit.
 
     Idempotent on ``data.submission_token``: a second submit returns the first request.

@@ -16,13 +16,13 @@ from sqlalchemy import func, or_, select
 
 from app.extensions import db
 from app.models import Area, Coverage, Partner, PostcodePoint, Team, Tenant
+from geo import Area as GeoArea
 from geo import (
     AreaIndex,
     InvalidPostcode,
     area_from_geojson_feature,  # noqa: F401 - re-exported for the tenant loader
     normalize_postcode,
 )
-from geo import Area as GeoArea
 from referral_rules.vocabulary import OWNER_DOMAIN
 
 

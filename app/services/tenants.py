@@ -21,7 +21,8 @@ from app.config import BASE_DIR
 from app.extensions import db
 from app.models import Area, Coverage, Partner, PostcodePoint, Team, Tenant
 from geo import Area as GeoArea
-from geo import Assignment, CoverageReport, PostcodePoint as GeoPostcodePoint, check_coverage
+from geo import Assignment, CoverageReport, check_coverage
+from geo import PostcodePoint as GeoPostcodePoint
 from referral_rules.vocabulary import DOMAINS
 
 TENANT_DIR = BASE_DIR / "tenants"
@@ -189,8 +190,11 @@ def coverage_report(tenant: Tenant) -> CoverageReport | None:
         select(Coverage).where(Coverage.tenant_id == tenant.id, Coverage.area_code.is_not(None))
     ).all()
     assignments = [
-        Assignment(area_code=row.area_code or "", domain=row.domain,
-                   responsible=f"team:{row.team_id}" if row.team_id else f"partner:{row.partner_id}")
+        Assignment(
+            area_code=row.area_code or "",
+            domain=row.domain,
+            responsible=f"team:{row.team_id}" if row.team_id else f"partner:{row.partner_id}",
+        )
         for row in rows
     ]
     return check_coverage(

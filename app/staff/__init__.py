@@ -89,7 +89,8 @@ def new_request() -> Any:
     tenant = db.session.get(Tenant, current_user.tenant_id)
     assert tenant is not None
     if form.validate_on_submit():
-        request_row = find_by_submission_token(tenant, form.submission_token.data) or submit_request(
+        # Idempotent on the form's submission token: a double click logs one request.
+        request_row = submit_request(
             tenant,
             intake_data(form, channel=form.channel.data, language="nl"),
             actor=current_user,
