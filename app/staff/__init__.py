@@ -15,7 +15,7 @@ from app.i18n import _
 from app.models import Referral, SupportRequest, Task, Tenant
 from app.partner import add_referral_views
 from app.services import referrals as referral_service
-from app.services.intake import find_by_submission_token, new_submission_token, submit_request
+from app.services.intake import new_submission_token, submit_request
 
 bp = Blueprint("staff", __name__)
 STAFF_ROLES = ("staff", "team_lead")
