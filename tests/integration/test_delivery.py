@@ -172,3 +172,39 @@ def test_the_worker_command_delivers_to_the_mailbox(app, client, demo):
     result = app.test_cli_runner().invoke(args=["worker", "--once"])
     assert result.exit_code == 0, result.output
     assert db.session.scalar(select(OutboxMessage.state)) == "sent"
+
+
+def test_workers_side_by_side_never_claim_the_same_message(app, demo):
+    """Four workers claim at once (SKIP LOCKED on PostgreSQL): every message exactly once."""
+    import threading
+
+    from app.services.outbox import enqueue
+
+    for number in range(40):
+        enqueue(tenant_id=demo.id, channel="email", recipient=f"r{number}@example.nl",
+                event="test", payload={}, idempotency_key=f"side-by-side-{number}")
+    db.session.commit()
+    claimed: list[list[int]] = []
+    errors: list[BaseException] = []
+    start = threading.Barrier(4)
+
+    def worker() -> None:
+        try:
+            with app.app_context():
+                start.wait()
+                mine: list[int] = []
+                while batch := claim(3):
+                    mine += batch
+                claimed.append(mine)
+                db.session.remove()
+        except BaseException as exc:  # noqa: BLE001 - reported below
+            errors.append(exc)
+
+    threads = [threading.Thread(target=worker) for _ in range(4)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=60)
+    assert not errors, errors
+    everything = [message_id for mine in claimed for message_id in mine]
+    assert len(everything) == len(set(everything)) == 40

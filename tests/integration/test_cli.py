@@ -1,0 +1,62 @@
+"""The command-line set-up: tenants, tokens, the demo, the tenant file check."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from sqlalchemy import func, select
+
+from app.extensions import db
+from app.models import ApiToken, Coverage, Tenant, User
+
+
+def test_demo_seed_is_idempotent(app):
+    runner = app.test_cli_runner()
+    for _ in range(2):
+        result = runner.invoke(args=["demo", "seed"])
+        assert result.exit_code == 0, result.output
+    assert "noord@demo.wijkloket.example" in result.output
+    assert db.session.scalar(select(func.count(Tenant.id))) == 1
+    assert db.session.scalar(select(func.count(User.id))) == 10
+    assert db.session.scalar(select(func.count(Coverage.id))) > 0
+
+
+def test_tenant_create_and_token_create(app):
+    runner = app.test_cli_runner()
+    result = runner.invoke(args=["tenant", "create", "heerlen", "--name", "Heerlen",
+                                 "--gemeentecode", "GM0917"])
+    assert result.exit_code == 0, result.output
+    tenant = db.session.scalar(select(Tenant).where(Tenant.slug == "heerlen"))
+    assert (tenant.name, tenant.gemeentecode) == ("Heerlen", "GM0917")
+    result = runner.invoke(args=["token", "create", "--tenant", "heerlen", "--name", "telefoon"])
+    assert result.exit_code == 0, result.output
+    token = result.output.strip().splitlines()[-1].strip()
+    stored = db.session.scalar(select(ApiToken))
+    assert token not in stored.token_hash  # only the hash is stored
+    assert len(token) >= 32
+
+
+def test_token_create_for_an_unknown_tenant_fails(app):
+    result = app.test_cli_runner().invoke(args=["token", "create", "--tenant", "nope",
+                                                "--name", "x"])
+    assert result.exit_code != 0
+
+
+def test_a_tenant_file_with_a_coverage_gap_is_refused_unless_forced(app, demo, tmp_path: Path):
+    from app.services.tenants import TENANT_DIR
+
+    text = (TENANT_DIR / "demo.yaml").read_text(encoding="utf-8")
+    # Drop the coverage of wijk Zuid: its buurten lose their wijkteam.
+    gappy = "\n".join(line for line in text.splitlines() if "areas: [WK999903]" not in line)
+    path = tmp_path / "demo.yaml"
+    path.write_text(gappy, encoding="utf-8")
+    before = db.session.scalar(select(func.count(Coverage.id)))
+    runner = app.test_cli_runner()
+    result = runner.invoke(args=["tenant", "load", str(path)])
+    assert result.exit_code != 0
+    assert "gap: BU99990301 / wijkteam" in result.output
+    db.session.expire_all()
+    assert db.session.scalar(select(func.count(Coverage.id))) == before
+    result = runner.invoke(args=["tenant", "load", str(path), "--force"])
+    assert result.exit_code == 0, result.output
+    assert db.session.scalar(select(func.count(Coverage.id))) < before
