@@ -24,7 +24,6 @@ from geo import (
     responsible_for,
 )
 from geo.demo import demo_areas, demo_postcodes
-from tests.conftest import SHARED_DATA
 
 
 @pytest.mark.parametrize(
@@ -136,19 +135,19 @@ def test_areas_from_a_cbs_feature():
         "BU09171001", "Centrum", "buurt", "WK091710")
 
 
-def _real_buurten() -> list[Area]:
-    data = json.loads((SHARED_DATA / "geo" / "buurten_4gemeenten.geojson").read_text())
+def _real_buurten(shared_data) -> list[Area]:
+    data = json.loads((shared_data / "geo" / "buurten_4gemeenten.geojson").read_text())
     return [area_from_geojson_feature(f) for f in data["features"]]
 
 
-def test_real_pc4_points_land_in_a_buurt_of_their_own_gemeente():
+def test_real_pc4_points_land_in_a_buurt_of_their_own_gemeente(shared_data):
     """The PC4 address points of Heerlen, Hengelo, Utrecht and Rotterdam (147 rows)."""
-    index = AreaIndex(_real_buurten(), snap_distance_m=0)
-    points = read_pc4_csv(SHARED_DATA / "geo" / "postcodes_pc4_4gemeenten.csv")
+    index = AreaIndex(_real_buurten(shared_data), snap_distance_m=0)
+    points = read_pc4_csv(shared_data / "geo" / "postcodes_pc4_4gemeenten.csv")
     assert len(points) == 147  # PO boxes are skipped
     located = index.locate_many([(p.lon, p.lat) for p in points])
     rows = {row.split(",")[0]: row.split(",")[4] for row in
-            (SHARED_DATA / "geo" / "postcodes_pc4_4gemeenten.csv").read_text().splitlines()[1:]}
+            (shared_data / "geo" / "postcodes_pc4_4gemeenten.csv").read_text().splitlines()[1:]}
     in_own = sum(
         1 for point, loc in zip(points, located, strict=True)
         if loc is not None and loc.buurt_code[2:6] == rows[point.postcode][2:6]
