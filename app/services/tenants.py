@@ -16,6 +16,7 @@ from typing import Any
 import shapely.geometry
 import yaml
 from sqlalchemy import delete, select
+from sqlalchemy.dialects import postgresql, sqlite
 
 from app.config import BASE_DIR
 from app.extensions import db
@@ -72,16 +73,21 @@ def replace_areas(tenant: Tenant, areas: Iterable[GeoArea], year: int) -> int:
     return count
 
 
-def upsert_postcodes(points: Iterable[GeoPostcodePoint]) -> int:
-    count = 0
-    for point in points:
-        db.session.merge(
-            PostcodePoint(postcode=point.postcode, lon=point.lon, lat=point.lat,
-                          precision=point.precision)
-        )
-        count += 1
+def upsert_postcodes(points: Iterable[GeoPostcodePoint], chunk: int = 2000) -> int:
+    """Insert or update postcode points in bulk (a newer file replaces older points)."""
+    dialect = db.session.get_bind().dialect.name
+    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+    rows = [{"postcode": p.postcode, "lon": p.lon, "lat": p.lat, "precision": p.precision}
+            for p in points]
+    for start in range(0, len(rows), chunk):
+        statement = insert(PostcodePoint).values(rows[start:start + chunk])
+        db.session.execute(statement.on_conflict_do_update(
+            index_elements=[PostcodePoint.postcode],
+            set_={"lon": statement.excluded.lon, "lat": statement.excluded.lat,
+                  "precision": statement.excluded.precision},
+        ))
     db.session.flush()
-    return count
+    return len(rows)
 
 
 def read_tenant_file(path: Path) -> dict[str, Any]:
