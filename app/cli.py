@@ -111,3 +111,6 @@ def worker_command(once: bool) -> None:
 def register(app: Flask) -> None:
     for command in (tenant_cli, token_cli, demo_cli, worker_command):
         app.cli.add_command(command)
+    from app.cli_geo import geo_cli
+
+    app.cli.add_command(geo_cli)

@@ -319,7 +319,10 @@ def _ordered_layers(layers: Iterable[tuple[Any, ...]]) -> list[tuple[Any, ...]]:
 
 def _guess_crs(features: list[_Feature], path: Path) -> CRS:
     """No CRS given: GeoJSON says WGS84; coordinates in metres are taken as RD New."""
-    bounds = shapely.total_bounds([f.geometry for f in features if f.geometry is not None])
+    geometries = [f.geometry for f in features if f.geometry is not None]
+    if not geometries:
+        return WGS84  # every feature lacks a geometry: reported per feature
+    bounds = shapely.total_bounds(geometries)
     minx, miny, maxx, maxy = (float(v) for v in bounds)
     if -180 <= minx and maxx <= 180 and -90 <= miny and maxy <= 90:
         return WGS84

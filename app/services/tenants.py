@@ -216,4 +216,9 @@ def describe(report: CoverageReport, limit: int = 20) -> str:
     lines += [f"  overlap: {buurt} / {domain}: {', '.join(who)}"
               for buurt, domain, who in report.overlaps[:limit]]
     lines += [f"  unknown area: {code}" for code in report.unknown_areas[:limit]]
+    total = len(report.gaps) + len(report.overlaps) + len(report.unknown_areas)
+    if total > len(lines):
+        lines.append(f"  … {total - len(lines)} more: 'flask --app wsgi geo coverage' lists all "
+                     f"({len(report.gaps)} gaps, {len(report.overlaps)} overlaps, "
+                     f"{len(report.unknown_areas)} unknown areas)")
     return "\n".join(lines)
