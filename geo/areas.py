@@ -15,7 +15,6 @@ from typing import Any
 import numpy as np
 import shapely
 import shapely.geometry
-import shapely.ops
 from shapely.geometry.base import BaseGeometry
 
 __all__ = ["Area", "AreaIndex", "Location", "area_from_geojson_feature"]
@@ -67,21 +66,32 @@ class Location:
 
 
 class AreaIndex:
-    """Point (lon, lat in WGS84) → buurt, over a fixed set of buurten."""
+    """Point (lon, lat in WGS84) → buurt, over a fixed set of buurten.
+
+    The polygons are kept in a local equirectangular projection in metres (an affine map of
+    lon/lat, so containment is exact) so that snapping distances are metres and every query,
+    containment and nearest, runs vectorised in the STRtree.
+    """
 
     def __init__(self, buurten: Sequence[Area], snap_distance_m: float = 150.0) -> None:
-        # Sort by code so that ties (points on shared borders) resolve the same way every time.
+        # Sorted by code so that ties (points on shared borders) resolve the same way every time.
         self._buurten = sorted((a for a in buurten if a.kind == "buurt"), key=lambda a: a.code)
-        self._geoms = np.array([a.geometry for a in self._buurten], dtype=object)
-        self._tree = shapely.STRtree(self._geoms)
         self.snap_distance_m = snap_distance_m
         if self._buurten:
             lats = [a.geometry.centroid.y for a in self._buurten]
             mid_lat = (min(lats) + max(lats)) / 2
         else:
             mid_lat = 52.0
-        # Metres per degree of longitude at the map's latitude; good to <1% across a city.
-        self._m_per_deg_lon = _M_PER_DEG_LAT * math.cos(math.radians(mid_lat))
+        # Metres per degree of longitude at the map's middle latitude; good to ~1% per 100 km.
+        self._sx = _M_PER_DEG_LAT * math.cos(math.radians(mid_lat))
+        self._sy = _M_PER_DEG_LAT
+        projected = [
+            shapely.transform(a.geometry, lambda xy: xy * np.array([self._sx, self._sy]))
+            for a in self._buurten
+        ]
+        self._geoms = np.array(projected, dtype=object)
+        self._tree = shapely.STRtree(self._geoms)
+        self._codes = np.array([a.code for a in self._buurten], dtype=object)
 
     def __len__(self) -> int:
         return len(self._buurten)
@@ -91,44 +101,72 @@ class AreaIndex:
         return [a.code for a in self._buurten]
 
     def locate(self, lon: float, lat: float) -> Location | None:
-        return self.locate_many([(lon, lat)])[0]
-
-    def locate_many(self, points: Sequence[tuple[float, float]]) -> list[Location | None]:
-        """Vectorised lookup of many points at once."""
-        if not points or not self._buurten:
-            return [None] * len(points)
-        coords = np.asarray(points, dtype=float)
-        geoms = shapely.points(coords)
-        hits = self._tree.query(geoms, predicate="intersects")
-        first: dict[int, int] = {}
-        for point_i, area_i in zip(hits[0].tolist(), hits[1].tolist(), strict=True):
-            if point_i not in first or area_i < first[point_i]:
-                first[point_i] = area_i
-        result: list[Location | None] = []
-        for i, (lon, lat) in enumerate(coords.tolist()):
-            if i in first:
-                area = self._buurten[first[i]]
-                result.append(Location(area.code, area.parent_code, 0.0))
-            else:
-                result.append(self._snap(lon, lat))
-        return result
-
-    def _snap(self, lon: float, lat: float) -> Location | None:
+        """One point (a fast path without the batch machinery)."""
+        if not self._buurten:
+            return None
+        point = shapely.Point(lon * self._sx, lat * self._sy)
+        hits = self._tree.query(point, predicate="intersects")
+        if hits.size:
+            area = self._buurten[int(hits.min())]
+            return Location(area.code, area.parent_code, 0.0)
         if self.snap_distance_m <= 0:
             return None
-        # Search in degrees generously, then measure in metres on a local projection.
-        radius_deg = self.snap_distance_m / self._m_per_deg_lon
-        point = shapely.Point(lon, lat)
-        candidates = self._tree.query(point.buffer(radius_deg))
-        best: tuple[float, int] | None = None
-        for area_i in sorted(candidates.tolist()):
-            nearest = shapely.ops.nearest_points(self._geoms[area_i], point)[0]
-            dx = (nearest.x - lon) * self._m_per_deg_lon
-            dy = (nearest.y - lat) * _M_PER_DEG_LAT
-            distance = math.hypot(dx, dy)
-            if distance <= self.snap_distance_m and (best is None or distance < best[0]):
-                best = (distance, area_i)
-        if best is None:
+        near, metres = self._tree.query_nearest(
+            point, max_distance=self.snap_distance_m, return_distance=True
+        )
+        if not near.size:
             return None
-        area = self._buurten[best[1]]
-        return Location(area.code, area.parent_code, max(best[0], 1e-6))
+        area = self._buurten[int(near.min())]
+        return Location(area.code, area.parent_code, max(float(metres[0]), 1e-6))
+
+    def locate_many(self, points: Sequence[tuple[float, float]]) -> list[Location | None]:
+        """Many points at once (one vectorised query); None for a point outside the map."""
+        if not len(points):
+            return []
+        coords = np.asarray(points, dtype=float).reshape(-1, 2)
+        found, distance = self.locate_array(coords[:, 0], coords[:, 1])
+        result: list[Location | None] = []
+        for area_i, metres in zip(found.tolist(), distance.tolist(), strict=True):
+            if area_i < 0:
+                result.append(None)
+            else:
+                area = self._buurten[area_i]
+                result.append(Location(area.code, area.parent_code, metres))
+        return result
+
+    def locate_array(
+        self, lon: np.ndarray, lat: np.ndarray
+    ) -> tuple[np.ndarray, np.ndarray]:
+        """Vectorised: (index into ``buurt_codes`` or -1, snap distance in metres) per point."""
+        count = len(lon)
+        found = np.full(count, -1, dtype=np.int64)
+        distance = np.zeros(count, dtype=float)
+        if not count or not self._buurten:
+            return found, distance
+        points = shapely.points(np.asarray(lon) * self._sx, np.asarray(lat) * self._sy)
+        point_i, area_i = self._tree.query(points, predicate="intersects")
+        _first_per_point(found, point_i, area_i)
+        missing = np.flatnonzero(found < 0)
+        if missing.size and self.snap_distance_m > 0:
+            (near_point, near_area), metres = self._tree.query_nearest(
+                points[missing], max_distance=self.snap_distance_m, return_distance=True
+            )
+            snapped = np.full(missing.size, -1, dtype=np.int64)
+            _first_per_point(snapped, near_point, near_area)
+            hit = snapped >= 0
+            found[missing[hit]] = snapped[hit]
+            # All nearest matches of one point are equally far; take that distance.
+            best = np.zeros(missing.size)
+            best[near_point] = metres
+            distance[missing[hit]] = np.maximum(best[hit], 1e-6)
+        return found, distance
+
+
+def _first_per_point(out: np.ndarray, point_i: np.ndarray, area_i: np.ndarray) -> None:
+    """For each point, the lowest area index among its matches (areas are sorted by code)."""
+    if not point_i.size:
+        return
+    order = np.lexsort((area_i, point_i))
+    points_sorted = point_i[order]
+    first = np.flatnonzero(np.r_[True, points_sorted[1:] != points_sorted[:-1]])
+    out[points_sorted[first]] = area_i[order][first]
