@@ -14,7 +14,14 @@ from sqlalchemy import func, select
 
 from app.extensions import db
 from app.models import Area, Partner, Team, Tenant
-from app.services.routing import Placement, area_index, owner_team, place, responsible
+from app.services.routing import (
+    Placement,
+    area_index,
+    owner_team,
+    place,
+    place_point,
+    responsible,
+)
 from app.services.tenants import coverage_report, replace_areas, upsert_postcodes
 from geo import InvalidPostcode, read_pc4_csv
 from geo.importer import AreaImportError, read_areas
@@ -149,15 +156,6 @@ def _area_names(tenant: Tenant) -> dict[str, str]:
     return {code: name for code, name in rows}
 
 
-def _point_placement(tenant: Tenant, lon: float, lat: float) -> Placement:
-    index = area_index(tenant)
-    location = index.locate(lon, lat) if index is not None else None
-    if location is None:
-        return Placement(lon=lon, lat=lat, precision="point", problem="outside_area")
-    return Placement(lon=lon, lat=lat, precision="point", buurt_code=location.buurt_code,
-                     wijk_code=location.wijk_code)
-
-
 @geo_cli.command("locate")
 @click.option("--tenant", "slug", required=True)
 @click.option("--postcode", default=None)
@@ -178,7 +176,7 @@ def locate(slug: str, postcode: str | None, house_number: str | None, lon: float
     if postcode:
         placement = place(tenant, postcode, house_number, no_fixed_address=False)
     elif lon is not None and lat is not None:
-        placement = _point_placement(tenant, lon, lat)
+        placement = place_point(tenant, lon, lat)
     else:
         raise click.UsageError("Give --postcode (and --number), --lon and --lat, or --csv.")
     described = _describe(tenant, placement, names)

@@ -65,6 +65,17 @@ def load_config(overrides: dict[str, Any] | None = None) -> dict[str, Any]:
         "WORKER_POLL_SECONDS": float(env.get("WORKER_POLL_SECONDS", 1.0)),
         "DEFAULT_DEADLINE_DAYS": int(env.get("DEFAULT_DEADLINE_DAYS", 5)),
         "GEO_SNAP_DISTANCE_M": float(env.get("GEO_SNAP_DISTANCE_M", 150)),
+        # A PC4 centroid stands for an area of roughly this radius; when the buurten within it
+        # belong to more than one team, the request goes to central intake instead of a guess.
+        "GEO_PC4_RADIUS_M": float(env.get("GEO_PC4_RADIUS_M", 600)),
+        # External geocoder for postcodes missing from the table (off by default: nothing
+        # leaves the machine unless configured). Any geopy service name: nominatim, photon, …
+        "GEOCODER": env.get("GEOCODER", ""),
+        "GEOCODER_DOMAIN": env.get("GEOCODER_DOMAIN") or None,
+        "GEOCODER_SCHEME": env.get("GEOCODER_SCHEME", "https"),
+        "GEOCODER_TIMEOUT": float(env.get("GEOCODER_TIMEOUT", 3)),
+        "GEOCODER_MIN_DELAY_SECONDS": float(env.get("GEOCODER_MIN_DELAY_SECONDS", 1)),
+        "GEOCODER_USER_AGENT": env.get("GEOCODER_USER_AGENT", "wijkloket"),
         "SESSION_COOKIE_HTTPONLY": True,
         "SESSION_COOKIE_SAMESITE": "Lax",
         "SESSION_COOKIE_SECURE": production,

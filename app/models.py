@@ -71,6 +71,22 @@ class PostcodePoint(db.Model):
     precision: Mapped[str] = mapped_column(String(3))  # pc6 or pc4
 
 
+class GeocodeCache(db.Model):
+    """Answers of the external geocoder, so the same address is never asked twice.
+
+    A miss ("no such place") is cached too; a failure (timeout, error) never is.
+    """
+
+    __tablename__ = "geocode_cache"
+
+    query_key: Mapped[str] = mapped_column(String(300), primary_key=True)
+    service: Mapped[str] = mapped_column(String(32))
+    lon: Mapped[float | None] = mapped_column(Float)
+    lat: Mapped[float | None] = mapped_column(Float)
+    label: Mapped[str | None] = mapped_column(String(300))
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
+
+
 class Team(db.Model):
     __tablename__ = "team"
 
@@ -205,8 +221,12 @@ class SupportRequest(db.Model):
     consent_share: Mapped[bool] = mapped_column(Boolean, default=False)
     lon: Mapped[float | None] = mapped_column(Float)
     lat: Mapped[float | None] = mapped_column(Float)
-    location_precision: Mapped[str | None] = mapped_column(String(8))  # pc6, pc4
+    location_precision: Mapped[str | None] = mapped_column(String(8))  # pc6, pc4, geocoded
+    # Why there is no buurt: no_fixed_address, unknown_postcode, geocoder_down, outside_area,
+    # pc4_ambiguous (routing.Placement.problem).
+    location_problem: Mapped[str | None] = mapped_column(String(24))
     buurt_code: Mapped[str | None] = mapped_column(String(12))
+    map_year: Mapped[int | None] = mapped_column(Integer)  # the map the buurt was found on
     wijk_code: Mapped[str | None] = mapped_column(String(12))
     owner_team_id: Mapped[int] = mapped_column(ForeignKey("team.id"))
     coordinator_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))

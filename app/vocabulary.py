@@ -146,3 +146,12 @@ def label(labels: dict[str, LazyString], code: str | None) -> str:
         return ""
     found = labels.get(code)
     return str(found) if found is not None else code
+
+#: Why a request has no buurt (``routing.Placement.problem``), as staff read it.
+LOCATION_PROBLEM_LABELS: dict[str, LazyString] = {
+    "no_fixed_address": _l("no fixed address"),
+    "unknown_postcode": _l("postcode not found"),
+    "geocoder_down": _l("address service did not answer"),
+    "outside_area": _l("outside this municipality"),
+    "pc4_ambiguous": _l("postcode area belongs to more than one team"),
+}

@@ -119,6 +119,16 @@ class AreaIndex:
         area = self._buurten[int(near.min())]
         return Location(area.code, area.parent_code, max(float(metres[0]), 1e-6))
 
+    def buurten_within(self, lon: float, lat: float, radius_m: float) -> list[Location]:
+        """Every buurt within ``radius_m`` of the point (by code), with its distance."""
+        point = shapely.Point(lon * self._sx, lat * self._sy)
+        found = self._tree.query(point, predicate="dwithin", distance=radius_m)
+        return [
+            Location(self._buurten[i].code, self._buurten[i].parent_code,
+                     float(shapely.distance(self._geoms[i], point)))
+            for i in sorted(found.tolist())
+        ]
+
     def locate_many(self, points: Sequence[tuple[float, float]]) -> list[Location | None]:
         """Many points at once (one vectorised query); None for a point outside the map."""
         if not len(points):

@@ -161,6 +161,8 @@ def submit_request(
         lon=placement.lon,
         lat=placement.lat,
         location_precision=placement.precision,
+        location_problem=placement.problem,
+        map_year=placement.map_year,
         buurt_code=placement.buurt_code,
         wijk_code=placement.wijk_code,
         owner_team_id=owner.id,
@@ -217,6 +219,12 @@ def _add_location_task(request: SupportRequest, placement: Placement, owner: Tea
                               "resident lives and pass the request to the right team."),
         "outside_area": _("The address lies outside the areas of this municipality. Find out "
                           "where the resident lives and pass the request on."),
+        "geocoder_down": _("The address could not be looked up (the address service did not "
+                           "answer). Find out where the resident lives and pass the request to "
+                           "the right team."),
+        "pc4_ambiguous": _("Only the first four digits of the postcode are known, and that area "
+                           "belongs to more than one team. Find out the full address and pass the "
+                           "request to the right team."),
     }
     if placement.problem in reasons:
         _add_task(request, owner, "location_unknown", reasons[placement.problem])

@@ -9,20 +9,17 @@ from __future__ import annotations
 
 import threading
 from dataclasses import dataclass
+from typing import cast
 
 import shapely.geometry
 from flask import current_app
 from sqlalchemy import func, or_, select
 
 from app.extensions import db
-from app.models import Area, Coverage, Partner, PostcodePoint, Team, Tenant
+from app.models import Area, Coverage, GeocodeCache, Partner, PostcodePoint, Team, Tenant
 from geo import Area as GeoArea
-from geo import (
-    AreaIndex,
-    InvalidPostcode,
-    area_from_geojson_feature,  # noqa: F401 - re-exported for the tenant loader
-    normalize_postcode,
-)
+from geo import AreaIndex, InvalidPostcode, format_postcode, normalize_postcode
+from geo.geocoding import Geocoder, GeocoderUnavailable, cache_key
 from referral_rules.vocabulary import OWNER_DOMAIN
 
 
@@ -32,10 +29,12 @@ class Placement:
 
     lon: float | None = None
     lat: float | None = None
-    precision: str | None = None  # pc6, pc4
+    precision: str | None = None  # pc6, pc4 (approximate), geocoded, point
     buurt_code: str | None = None
     wijk_code: str | None = None
-    problem: str | None = None  # no_fixed_address, unknown_postcode, outside_area
+    map_year: int | None = None
+    # no_fixed_address, unknown_postcode, geocoder_down, outside_area, pc4_ambiguous
+    problem: str | None = None
 
 
 _index_lock = threading.Lock()
@@ -85,29 +84,106 @@ def area_index(tenant: Tenant) -> AreaIndex | None:
 def place(
     tenant: Tenant, postcode: str | None, house_number: str | None, no_fixed_address: bool
 ) -> Placement:
-    """Postcode + house number → point → buurt. Never raises for an unknown place."""
+    """Postcode + house number → point → buurt. Never raises for an unknown place.
+
+    The point comes from the PC6 table, else the configured geocoder, else the PC4 centroid
+    (approximate). A PC4 area that spans more than one team is not guessed.
+    """
     if no_fixed_address or not postcode:
         return Placement(problem="no_fixed_address")
     try:
         pc6 = normalize_postcode(postcode)
     except InvalidPostcode:
         return Placement(problem="unknown_postcode")
-    point = db.session.get(PostcodePoint, pc6) or db.session.get(PostcodePoint, pc6[:4])
-    if point is None:
-        return Placement(problem="unknown_postcode")
+    found: tuple[float, float, str] | None = None
+    geocoder_failed = False
+    point = db.session.get(PostcodePoint, pc6)
+    if point is not None:
+        found = (point.lon, point.lat, point.precision)
+    else:
+        try:
+            geocoded = geocode(f"{format_postcode(pc6)} {house_number or ''}".strip())
+        except GeocoderUnavailable:
+            geocoded, geocoder_failed = None, True
+        if geocoded is not None:
+            found = (geocoded[0], geocoded[1], "geocoded")
+        else:
+            pc4 = db.session.get(PostcodePoint, pc6[:4])
+            if pc4 is not None:
+                found = (pc4.lon, pc4.lat, "pc4")
+    if found is None:
+        return Placement(problem="geocoder_down" if geocoder_failed else "unknown_postcode")
+    lon, lat, precision = found
+    return place_point(tenant, lon, lat, precision)
+
+
+def place_point(tenant: Tenant, lon: float, lat: float, precision: str = "point") -> Placement:
+    """A point → its buurt on the tenant's latest map (snapped within the set distance)."""
     index = area_index(tenant)
-    location = index.locate(point.lon, point.lat) if index is not None else None
-    if location is None:
-        return Placement(
-            lon=point.lon, lat=point.lat, precision=point.precision, problem="outside_area"
-        )
-    return Placement(
-        lon=point.lon,
-        lat=point.lat,
-        precision=point.precision,
-        buurt_code=location.buurt_code,
-        wijk_code=location.wijk_code,
-    )
+    location = index.locate(lon, lat) if index is not None else None
+    if index is None or location is None:
+        return Placement(lon=lon, lat=lat, precision=precision, problem="outside_area")
+    year = db.session.scalar(select(func.max(Area.year)).where(
+        Area.tenant_id == tenant.id, Area.kind == "buurt"))
+    placement = Placement(lon=lon, lat=lat, precision=precision, buurt_code=location.buurt_code,
+                          wijk_code=location.wijk_code, map_year=year)
+    if precision == "pc4" and _spans_teams(tenant, index, lon, lat):
+        return Placement(lon=lon, lat=lat, precision=precision, map_year=year,
+                         problem="pc4_ambiguous")
+    return placement
+
+
+def _spans_teams(tenant: Tenant, index: AreaIndex, lon: float, lat: float) -> bool:
+    """Does the PC4 area around this centroid hold buurten of more than one owning team?"""
+    radius = current_app.config["GEO_PC4_RADIUS_M"]
+    owners = set()
+    for near in index.buurten_within(lon, lat, radius):
+        found = responsible(tenant, Placement(buurt_code=near.buurt_code,
+                                              wijk_code=near.wijk_code), OWNER_DOMAIN)
+        owners.add((type(found).__name__, found.id) if found is not None else None)
+    return len(owners) > 1
+
+
+def geocoder() -> Geocoder | None:
+    """The configured external geocoder (one per process, so its rate limit holds), or None."""
+    config = current_app.config
+    if not config["GEOCODER"]:
+        return None
+    key = (config["GEOCODER"], config["GEOCODER_DOMAIN"], config["GEOCODER_SCHEME"])
+    cached = current_app.extensions.get("wijkloket.geocoder")
+    if cached is None or cached[0] != key:
+        cached = (key, Geocoder(
+            config["GEOCODER"],
+            domain=config["GEOCODER_DOMAIN"],
+            scheme=config["GEOCODER_SCHEME"],
+            timeout=config["GEOCODER_TIMEOUT"],
+            min_delay_seconds=config["GEOCODER_MIN_DELAY_SECONDS"],
+            user_agent=config["GEOCODER_USER_AGENT"],
+        ))
+        current_app.extensions["wijkloket.geocoder"] = cached
+    return cast(Geocoder, cached[1])
+
+
+def geocode(query: str) -> tuple[float, float] | None:
+    """(lon, lat) for an address, from the cache or the geocoder; None if nobody knows it.
+
+    Raises GeocoderUnavailable when the geocoder fails (nothing is cached then).
+    """
+    service = geocoder()
+    if service is None:
+        return None
+    key = cache_key(f"{query}, Nederland")
+    hit = db.session.get(GeocodeCache, key)
+    if hit is not None:
+        return (hit.lon, hit.lat) if hit.lon is not None and hit.lat is not None else None
+    answer = service.geocode(f"{query}, Nederland")
+    db.session.merge(GeocodeCache(
+        query_key=key, service=service.service,
+        lon=answer.lon if answer else None, lat=answer.lat if answer else None,
+        label=answer.label[:300] if answer else None,
+    ))
+    db.session.flush()
+    return (answer.lon, answer.lat) if answer else None
 
 
 def central_intake_team(tenant: Tenant) -> Team:

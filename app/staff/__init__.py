@@ -16,6 +16,7 @@ from app.models import Referral, SupportRequest, Task, Tenant
 from app.partner import add_referral_views
 from app.services import referrals as referral_service
 from app.services.intake import new_submission_token, submit_request
+from app.vocabulary import LOCATION_PROBLEM_LABELS
 
 bp = Blueprint("staff", __name__)
 STAFF_ROLES = ("staff", "team_lead")
@@ -61,7 +62,8 @@ def queue() -> Any:
 @roles_required(*STAFF_ROLES)
 def request_detail(reference: str) -> Any:
     request_row = referral_service.request_for_staff(current_user, reference)
-    return render_template("staff/request.html", request=request_row)
+    return render_template("staff/request.html", request=request_row,
+                           location_problems=LOCATION_PROBLEM_LABELS)
 
 
 @bp.route("/requests/<reference>/pick-up", methods=["POST"])
