@@ -12,6 +12,7 @@ from app.forms.intake import IntakeForm, intake_data
 from app.i18n import get_locale
 from app.models import SupportRequest, Tenant
 from app.services.intake import find_by_submission_token, new_submission_token, submit_request
+from app.services.routing import municipality_of
 
 bp = Blueprint("resident", __name__)
 
@@ -75,4 +76,8 @@ def confirmation(tenant: str, reference: str) -> Any:
     )
     if request_row is None:
         abort(404)
-    return render_template("resident/confirmation.html", tenant=tenant_row, request=request_row)
+    elsewhere = None
+    if request_row.location_problem == "outside_area" and request_row.lon is not None:
+        elsewhere = municipality_of(request_row.lon, request_row.lat, besides=tenant_row)
+    return render_template("resident/confirmation.html", tenant=tenant_row, request=request_row,
+                           elsewhere=elsewhere)

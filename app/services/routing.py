@@ -186,6 +186,25 @@ def geocode(query: str) -> tuple[float, float] | None:
     return (answer.lon, answer.lat) if answer else None
 
 
+def municipality_of(lon: float, lat: float, *, besides: Tenant) -> Tenant | None:
+    """The other tenant whose municipality (latest map) holds this point, if we know one."""
+    latest = (
+        select(Area.tenant_id, func.max(Area.year).label("year"))
+        .where(Area.kind == "gemeente", Area.tenant_id != besides.id)
+        .group_by(Area.tenant_id)
+        .subquery()
+    )
+    rows = db.session.scalars(
+        select(Area).join(latest, (Area.tenant_id == latest.c.tenant_id)
+                          & (Area.year == latest.c.year)).where(Area.kind == "gemeente")
+    ).all()
+    point = shapely.geometry.Point(lon, lat)
+    for row in rows:
+        if shapely.geometry.shape(row.geometry).covers(point):
+            return db.session.get(Tenant, row.tenant_id)
+    return None
+
+
 def central_intake_team(tenant: Tenant) -> Team:
     """The tenant's central intake team; every tenant has exactly one."""
     team = db.session.scalar(

@@ -58,3 +58,24 @@ def test_staff_see_why_the_place_is_unknown(app, client, demo):
     login(staff, "centraal@demo.wijkloket.example")
     page = staff.get(f"/staff/requests/{request.reference}").get_data(as_text=True)
     assert "buiten deze gemeente" in page
+
+
+def test_outside_the_map_the_resident_is_told_which_municipality_when_known(app, client, demo):
+    from shapely.geometry import box
+
+    from app.services.tenants import create_tenant, replace_areas
+    from geo import Area
+
+    response = submit_form(client, "/demo/hulpvraag?lang=en", form_data(postcode="9998 AA"))
+    page = client.get(response.headers["Location"]).get_data(as_text=True)
+    assert "Please also contact your own municipality" in page
+
+    # A neighbouring tenant whose map holds 9998 AA (6.20, 53.315).
+    other = create_tenant("buurdorp", "Buurdorp", "GM9998")
+    replace_areas(other, [Area("BU99980101", "Oost", "buurt", "WK999801",
+                               box(6.1, 53.3, 6.3, 53.4)),
+                          Area("GM9998", "Buurdorp", "gemeente", None,
+                               box(6.1, 53.3, 6.3, 53.4))], 2026)
+    db.session.commit()
+    page = client.get(response.headers["Location"]).get_data(as_text=True)
+    assert "seems to be in the municipality of Buurdorp, not in Demodorp" in page
