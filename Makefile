@@ -18,7 +18,15 @@ $(VENV)/.installed: $(BIN)/activate requirements.txt requirements-dev.txt
 	$(BIN)/uv pip install -q --python $(BIN)/python -r requirements.txt -r requirements-dev.txt
 	touch $@
 
-install: $(VENV)/.installed ## Create the virtualenv and install pinned requirements
+# Front-end packages from npm, copied into our own static files (nothing loads from a CDN).
+app/static/vendor/.installed: package.json package-lock.json
+	npm ci --no-audit --no-fund --silent
+	rm -rf app/static/vendor && mkdir -p app/static/vendor/leaflet
+	cp -r node_modules/leaflet/dist/leaflet.js node_modules/leaflet/dist/leaflet.css \
+	      node_modules/leaflet/dist/images app/static/vendor/leaflet/
+	touch $@
+
+install: $(VENV)/.installed app/static/vendor/.installed ## Create the virtualenv, install pinned requirements and npm packages
 	$(BIN)/pybabel compile -d translations >/dev/null
 
 demo: install ## Set up and run the demo (SQLite, demo municipality, worker) on http://127.0.0.1:5000

@@ -71,6 +71,10 @@ def load_config(overrides: dict[str, Any] | None = None) -> dict[str, Any]:
         # External geocoder for postcodes missing from the table (off by default: nothing
         # leaves the machine unless configured). Any geopy service name: nominatim, photon, …
         "GEOCODER": env.get("GEOCODER", ""),
+        # Background tiles for the staff map; none by default (nothing from third-party hosts).
+        # E.g. https://tiles.example.nl/{z}/{x}/{y}.png, with its attribution.
+        "MAP_TILE_URL": env.get("MAP_TILE_URL", ""),
+        "MAP_TILE_ATTRIBUTION": env.get("MAP_TILE_ATTRIBUTION", ""),
         "GEOCODER_DOMAIN": env.get("GEOCODER_DOMAIN") or None,
         "GEOCODER_SCHEME": env.get("GEOCODER_SCHEME", "https"),
         "GEOCODER_TIMEOUT": float(env.get("GEOCODER_TIMEOUT", 3)),

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Blueprint, flash, redirect, render_template, url_for
+from flask import Blueprint, current_app, flash, jsonify, redirect, render_template, url_for
 from flask_login import current_user
 from sqlalchemy import case, func, select
 
@@ -14,6 +14,7 @@ from app.forms.intake import StaffIntakeForm, intake_data
 from app.i18n import _
 from app.models import Referral, SupportRequest, Task, Tenant
 from app.partner import add_referral_views
+from app.services import maps
 from app.services import referrals as referral_service
 from app.services.intake import new_submission_token, submit_request
 from app.vocabulary import LOCATION_PROBLEM_LABELS
@@ -103,6 +104,30 @@ def new_request() -> Any:
     return render_template(
         "staff/new_request.html", form=form, action=url_for("staff.new_request")
     ), (422 if form.errors else 200)
+
+
+@bp.route("/map")
+@roles_required(*STAFF_ROLES)
+def map_page() -> Any:
+    tenant = db.session.get(Tenant, current_user.tenant_id)
+    assert tenant is not None
+    buurten = maps.buurten_by_team(tenant)
+    teams = sorted({(f["properties"]["team"] or "", f["properties"]["colour"]) for f in buurten})
+    return render_template("staff/map.html", buurten=buurten, teams=teams,
+                           tile_url=current_app.config["MAP_TILE_URL"],
+                           tile_attribution=current_app.config["MAP_TILE_ATTRIBUTION"])
+
+
+@bp.route("/map.json")
+@roles_required(*STAFF_ROLES)
+def map_data() -> Any:
+    tenant = db.session.get(Tenant, current_user.tenant_id)
+    assert tenant is not None
+    return jsonify({
+        "buurten": {"type": "FeatureCollection", "features": maps.buurten_by_team(tenant)},
+        "requests": maps.open_requests_of(current_user.team_id, tenant),
+        "request_url": url_for("staff.request_detail", reference="REFERENCE"),
+    })
 
 
 add_referral_views(bp, back_endpoint="staff.queue", roles=STAFF_ROLES)

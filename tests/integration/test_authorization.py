@@ -42,6 +42,8 @@ MATRIX = [
     ("POST", "/staff/requests/{ref}/pick-up", {"staff_noord", "lead_noord"}),
     ("POST", "/staff/tasks/{task}/done", {"staff_noord", "lead_noord"}),
     ("GET", "/staff/requests/new", {"staff_noord", "lead_noord", "staff_zuid"}),
+    ("GET", "/staff/map", {"staff_noord", "lead_noord", "staff_zuid"}),
+    ("GET", "/staff/map.json", {"staff_noord", "lead_noord", "staff_zuid"}),
     ("GET", "/staff/referrals/{referral}", set()),  # sent to a partner, not to a team
     ("GET", "/partner/", {"partner_schuldhulp", "partner_welzijn"}),
     ("GET", "/partner/referrals/{referral}", {"partner_schuldhulp"}),
