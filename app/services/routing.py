@@ -7,6 +7,7 @@ owns the request (DESIGN.md invariant 2).
 
 from __future__ import annotations
 
+import logging
 import threading
 from dataclasses import dataclass
 from typing import cast
@@ -36,6 +37,8 @@ class Placement:
     # no_fixed_address, unknown_postcode, geocoder_down, outside_area, pc4_ambiguous
     problem: str | None = None
 
+
+log = logging.getLogger("wijkloket.routing")
 
 _index_lock = threading.Lock()
 _index_cache: dict[int, tuple[tuple[int, int], AreaIndex]] = {}
@@ -145,21 +148,29 @@ def _spans_teams(tenant: Tenant, index: AreaIndex, lon: float, lat: float) -> bo
 
 
 def geocoder() -> Geocoder | None:
-    """The configured external geocoder (one per process, so its rate limit holds), or None."""
+    """The configured external geocoder (one per process, so its rate limit holds), or None.
+
+    Raises GeocoderUnavailable when the configured service cannot be used.
+    """
     config = current_app.config
     if not config["GEOCODER"]:
         return None
     key = (config["GEOCODER"], config["GEOCODER_DOMAIN"], config["GEOCODER_SCHEME"])
     cached = current_app.extensions.get("wijkloket.geocoder")
     if cached is None or cached[0] != key:
-        cached = (key, Geocoder(
-            config["GEOCODER"],
-            domain=config["GEOCODER_DOMAIN"],
-            scheme=config["GEOCODER_SCHEME"],
-            timeout=config["GEOCODER_TIMEOUT"],
-            min_delay_seconds=config["GEOCODER_MIN_DELAY_SECONDS"],
-            user_agent=config["GEOCODER_USER_AGENT"],
-        ))
+        try:
+            service = Geocoder(
+                config["GEOCODER"],
+                domain=config["GEOCODER_DOMAIN"],
+                scheme=config["GEOCODER_SCHEME"],
+                timeout=config["GEOCODER_TIMEOUT"],
+                min_delay_seconds=config["GEOCODER_MIN_DELAY_SECONDS"],
+                user_agent=config["GEOCODER_USER_AGENT"],
+            )
+        except ValueError as exc:  # a misconfigured service name must not lose requests
+            log.error("geocoder not usable: %s", exc)
+            raise GeocoderUnavailable(str(exc)) from exc
+        cached = (key, service)
         current_app.extensions["wijkloket.geocoder"] = cached
     return cast(Geocoder, cached[1])
 

@@ -18,10 +18,11 @@ NOORD_VLINDERBUURT = {"lat": "53.3251", "lon": "6.0449", "display_name": "Vlinde
 
 @pytest.fixture
 def app_config(httpserver, request):
-    service = getattr(request, "param", "nominatim")
-    return {"GEOCODER": service, "GEOCODER_DOMAIN": f"127.0.0.1:{httpserver.port}",
-            "GEOCODER_SCHEME": "http", "GEOCODER_TIMEOUT": 0.5,
-            "GEOCODER_MIN_DELAY_SECONDS": 0.0}
+    param = getattr(request, "param", "nominatim")
+    config = {"GEOCODER": param, "GEOCODER_DOMAIN": f"127.0.0.1:{httpserver.port}",
+              "GEOCODER_SCHEME": "http", "GEOCODER_TIMEOUT": 0.5,
+              "GEOCODER_MIN_DELAY_SECONDS": 0.0}
+    return {**config, **param} if isinstance(param, dict) else config
 
 
 def _submit(client, postcode, number="3"):
@@ -93,3 +94,9 @@ def test_an_unknown_address_is_cached_as_unknown(client, demo, httpserver):
     assert _team(request) == "centraal"
     _submit(client, "1234 AB")
     assert len(httpserver.log) == 1
+
+
+@pytest.mark.parametrize("app_config", [{"GEOCODER": "no-such-service"}], indirect=True)
+def test_an_unknown_geocoder_service_never_loses_the_request(client, demo):
+    request = _submit(client, "1234 AB")
+    assert (_team(request), request.location_problem) == ("centraal", "geocoder_down")
