@@ -206,6 +206,7 @@ class SupportRequest(db.Model):
     for_whom: Mapped[str] = mapped_column(String(8))
     postcode: Mapped[str | None] = mapped_column(String(6))
     house_number: Mapped[str | None] = mapped_column(String(12))
+    address: Mapped[str | None] = mapped_column(String(200))  # free text, without a postcode
     no_fixed_address: Mapped[bool] = mapped_column(Boolean, default=False)
     birth_date: Mapped[dt.date | None] = mapped_column(Date)
     age: Mapped[int | None] = mapped_column(Integer)
@@ -222,8 +223,8 @@ class SupportRequest(db.Model):
     lon: Mapped[float | None] = mapped_column(Float)
     lat: Mapped[float | None] = mapped_column(Float)
     location_precision: Mapped[str | None] = mapped_column(String(8))  # pc6, pc4, geocoded
-    # Why there is no buurt: no_fixed_address, unknown_postcode, geocoder_down, outside_area,
-    # pc4_ambiguous (routing.Placement.problem).
+    # Why there is no buurt: no_fixed_address, unknown_postcode, unknown_address,
+    # geocoder_down, outside_area, pc4_ambiguous (routing.Placement.problem).
     location_problem: Mapped[str | None] = mapped_column(String(24))
     buurt_code: Mapped[str | None] = mapped_column(String(12))
     map_year: Mapped[int | None] = mapped_column(Integer)  # the map the buurt was found on

@@ -151,6 +151,7 @@ def label(labels: dict[str, LazyString], code: str | None) -> str:
 LOCATION_PROBLEM_LABELS: dict[str, LazyString] = {
     "no_fixed_address": _l("no fixed address"),
     "unknown_postcode": _l("postcode not found"),
+    "unknown_address": _l("address not found"),
     "geocoder_down": _l("address service did not answer"),
     "outside_area": _l("outside this municipality"),
     "pc4_ambiguous": _l("postcode area belongs to more than one team"),

@@ -24,6 +24,7 @@ _SCALARS: dict[str, tuple[str, type | tuple[type, ...]]] = {
     "for_whom": ("for_whom", str),
     "postcode": ("postcode", str),
     "house_number": ("house_number", (str, int)),
+    "address": ("address", str),
     "birth_date": ("birth_date", str),
     "age": ("age", int),
     "description": ("description", str),

@@ -52,6 +52,10 @@ def openapi_document() -> dict[str, Any]:
                         "for_whom": {"enum": list(FOR_WHOM)},
                         "postcode": {"type": "string", "examples": ["9999 AA"]},
                         "house_number": {"type": ["string", "integer"], "examples": ["12a"]},
+                        "address": {"type": "string", "maxLength": 200,
+                                    "description": "Street and place, when the postcode is "
+                                                   "not known (geocoded when configured)",
+                                    "examples": ["Akerstraat 1, Heerlen"]},
                         "no_fixed_address": {"type": "boolean"},
                         "birth_date": {"type": "string", "format": "date"},
                         "age": {"type": "integer", "minimum": 0, "maximum": 120},

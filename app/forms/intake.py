@@ -64,7 +64,8 @@ class IntakeForm(BaseForm):
     postcode = StringField(
         _l("Postcode"),
         validators=[
-            RequiredUnless("no_fixed_address", _l("Enter a postcode, or tick 'no fixed address'.")),
+            RequiredUnless("no_fixed_address", "address",
+                           message=_l("Enter a postcode, or tick 'no fixed address'.")),
             Length(max=10, message=_l("Enter a postcode like 1234 AB.")),
             DutchPostcode(),
         ],
@@ -74,11 +75,17 @@ class IntakeForm(BaseForm):
         _l("House number"),
         validators=[
             RequiredUnless(
-                "no_fixed_address", _l("Enter a house number, or tick 'no fixed address'.")
+                "no_fixed_address", "address",
+                message=_l("Enter a house number, or tick 'no fixed address'."),
             ),
             Length(max=12, message=_l("Enter a house number like 12 or 12a.")),
             HouseNumber(),
         ],
+    )
+    address = StringField(
+        _l("Street and place, if you do not know the postcode"),
+        validators=[Optional(), Length(max=200, message=_l("Use at most 200 characters."))],
+        render_kw={"autocomplete": "street-address"},
     )
     birth_date = DateField(
         _l("Date of birth"),
@@ -207,7 +214,8 @@ def intake_data(form: IntakeForm, *, channel: str, language: str) -> IntakeData:
         consent_share=form.consent_share.data == "yes",
         channel=channel,
         language=language,
-        postcode=None if no_fixed else form.postcode.data,
+        postcode=None if no_fixed else form.postcode.data or None,
+        address=None if no_fixed else form.address.data or None,
         house_number=None if no_fixed else (form.house_number.data or "").upper() or None,
         no_fixed_address=no_fixed,
         birth_date=form.birth_date.data,

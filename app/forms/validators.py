@@ -61,14 +61,14 @@ class PhoneNumber:
 
 
 class RequiredUnless:
-    """Required, unless the boolean field ``other`` is ticked."""
+    """Required, unless one of the ``others`` fields is ticked or filled in."""
 
-    def __init__(self, other: str, message: Any) -> None:
-        self.other = other
+    def __init__(self, *others: str, message: Any) -> None:
+        self.others = others
         self.message = message
 
     def __call__(self, form: Form, field: Field) -> None:
-        if form[self.other].data:
+        if any(form[other].data for other in self.others):
             field.errors = []
             raise StopValidation()
         if field.data in (None, "", []):

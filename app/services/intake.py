@@ -49,6 +49,7 @@ class IntakeData:
     language: str = "nl"
     postcode: str | None = None
     house_number: str | None = None
+    address: str | None = None  # free text, when the postcode is not known
     no_fixed_address: bool = False
     birth_date: dt.date | None = None
     age: int | None = None
@@ -133,7 +134,8 @@ def submit_request(
     today = dt.date.today()
     ruleset = ruleset_for(tenant)
     decision = evaluate(ruleset, data.facts(), on=today)
-    placement = place(tenant, data.postcode, data.house_number, data.no_fixed_address)
+    placement = place(tenant, data.postcode, data.house_number, data.no_fixed_address,
+                      address=data.address)
     owner = owner_team(tenant, placement)
 
     request = SupportRequest(
@@ -145,6 +147,7 @@ def submit_request(
         for_whom=data.for_whom,
         postcode=None if data.no_fixed_address else data.postcode,
         house_number=None if data.no_fixed_address else data.house_number,
+        address=None if data.no_fixed_address else data.address,
         no_fixed_address=data.no_fixed_address,
         birth_date=data.birth_date,
         age=decision.age if decision.age is not None else data.age,
@@ -219,6 +222,8 @@ def _add_location_task(request: SupportRequest, placement: Placement, owner: Tea
                               "resident lives and pass the request to the right team."),
         "outside_area": _("The address lies outside the areas of this municipality. Find out "
                           "where the resident lives and pass the request on."),
+        "unknown_address": _("The address could not be found. Find out where the resident "
+                             "lives and pass the request to the right team."),
         "geocoder_down": _("The address could not be looked up (the address service did not "
                            "answer). Find out where the resident lives and pass the request to "
                            "the right team."),

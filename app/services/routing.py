@@ -34,7 +34,8 @@ class Placement:
     buurt_code: str | None = None
     wijk_code: str | None = None
     map_year: int | None = None
-    # no_fixed_address, unknown_postcode, geocoder_down, outside_area, pc4_ambiguous
+    # no_fixed_address, unknown_postcode, unknown_address, geocoder_down, outside_area,
+    # pc4_ambiguous
     problem: str | None = None
 
 
@@ -85,14 +86,23 @@ def area_index(tenant: Tenant) -> AreaIndex | None:
 
 
 def place(
-    tenant: Tenant, postcode: str | None, house_number: str | None, no_fixed_address: bool
+    tenant: Tenant,
+    postcode: str | None,
+    house_number: str | None,
+    no_fixed_address: bool,
+    *,
+    address: str | None = None,
 ) -> Placement:
-    """Postcode + house number → point → buurt. Never raises for an unknown place.
+    """Postcode + house number (or a free-text address) → point → buurt. Never raises.
 
     The point comes from the PC6 table, else the configured geocoder, else the PC4 centroid
     (approximate). A PC4 area that spans more than one team is not guessed.
     """
-    if no_fixed_address or not postcode:
+    if no_fixed_address:
+        return Placement(problem="no_fixed_address")
+    if not postcode and address:
+        return _place_address(tenant, address)
+    if not postcode:
         return Placement(problem="no_fixed_address")
     try:
         pc6 = normalize_postcode(postcode)
@@ -118,6 +128,17 @@ def place(
         return Placement(problem="geocoder_down" if geocoder_failed else "unknown_postcode")
     lon, lat, precision = found
     return place_point(tenant, lon, lat, precision)
+
+
+def _place_address(tenant: Tenant, address: str) -> Placement:
+    """A free-text address, through the geocoder (when one is configured)."""
+    try:
+        found = geocode(address)
+    except GeocoderUnavailable:
+        return Placement(problem="geocoder_down")
+    if found is None:
+        return Placement(problem="unknown_address")
+    return place_point(tenant, found[0], found[1], "geocoded")
 
 
 def place_point(tenant: Tenant, lon: float, lat: float, precision: str = "point") -> Placement:

@@ -100,3 +100,22 @@ def test_an_unknown_address_is_cached_as_unknown(client, demo, httpserver):
 def test_an_unknown_geocoder_service_never_loses_the_request(client, demo):
     request = _submit(client, "1234 AB")
     assert (_team(request), request.location_problem) == ("centraal", "geocoder_down")
+
+
+def test_a_free_text_address_without_a_postcode_is_geocoded(client, demo, httpserver):
+    httpserver.expect_request("/search").respond_with_json([NOORD_VLINDERBUURT])
+    data = form_data(postcode="", house_number="", address="Vlinderweg 3, Demodorp")
+    assert submit_form(client, "/demo/hulpvraag", data).status_code == 302
+    request = db.session.scalars(select(SupportRequest)).one()
+    assert (request.buurt_code, request.location_precision, _team(request)) == (
+        "BU99990102", "geocoded", "noord")
+    assert request.address == "Vlinderweg 3, Demodorp"
+    assert "Vlinderweg 3" in httpserver.log[0][0].args["q"]
+
+
+def test_a_free_text_address_nobody_knows_goes_to_central_intake(client, demo, httpserver):
+    httpserver.expect_request("/search").respond_with_json([])
+    data = form_data(postcode="", house_number="", address="Nergensweg 1")
+    assert submit_form(client, "/demo/hulpvraag", data).status_code == 302
+    request = db.session.scalars(select(SupportRequest)).one()
+    assert (_team(request), request.location_problem) == ("centraal", "unknown_address")
