@@ -64,6 +64,10 @@ def load_config(overrides: dict[str, Any] | None = None) -> dict[str, Any]:
         "OUTBOX_BATCH_SIZE": int(env.get("OUTBOX_BATCH_SIZE", 50)),
         "WORKER_POLL_SECONDS": float(env.get("WORKER_POLL_SECONDS", 1.0)),
         "DEFAULT_DEADLINE_DAYS": int(env.get("DEFAULT_DEADLINE_DAYS", 5)),
+        # Working days after the due date before an unanswered referral expires.
+        "REFERRAL_EXPIRY_GRACE_DAYS": int(env.get("REFERRAL_EXPIRY_GRACE_DAYS", 3)),
+        # How often the worker checks deadlines (seconds).
+        "SCHEDULER_INTERVAL_SECONDS": float(env.get("SCHEDULER_INTERVAL_SECONDS", 60)),
         "GEO_SNAP_DISTANCE_M": float(env.get("GEO_SNAP_DISTANCE_M", 150)),
         # A PC4 centroid stands for an area of roughly this radius; when the buurten within it
         # belong to more than one team, the request goes to central intake instead of a guess.

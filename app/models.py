@@ -262,8 +262,13 @@ class Referral(db.Model):
     rule_ids: Mapped[list[str]] = mapped_column(JSON)
     reason: Mapped[str] = mapped_column(Text)
     ruleset_version: Mapped[str] = mapped_column(String(64))
-    decline_reason: Mapped[str | None] = mapped_column(Text)
-    outcome: Mapped[str | None] = mapped_column(String(32))
+    # Why it was declined, returned, withdrawn or expired (shown to the owning team).
+    state_reason: Mapped[str | None] = mapped_column(Text)
+    outcome: Mapped[str | None] = mapped_column(String(32))  # referral_rules.vocabulary.OUTCOMES
+    outcome_note: Mapped[str | None] = mapped_column(Text)
+    # The scheduler's steps past the due date, each done once.
+    reminded_at: Mapped[dt.datetime | None] = mapped_column(DateTime)
+    escalated_at: Mapped[dt.datetime | None] = mapped_column(DateTime)
     created_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
     updated_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow, onupdate=utcnow)
 

@@ -12,6 +12,7 @@ from referral_rules.vocabulary import (
     FOR_WHOM,
     HOUSING,
     LIFE_AREAS,
+    OUTCOMES,
     URGENCIES,
 )
 
@@ -111,9 +112,18 @@ REFERRAL_STATE_LABELS: dict[str, LazyString] = {
 TASK_KIND_LABELS: dict[str, LazyString] = {
     "location_unknown": _l("Location unknown: find out where the resident lives"),
     "referral_declined": _l("A referral was declined: find another route"),
+    "referral_returned": _l("A referral was given back: find another route"),
+    "referral_expired": _l("A referral got no answer in time: find another route"),
     "consent_needed": _l("Ask the resident for consent to share"),
     "crisis": _l("Crisis: contact the resident today"),
     "transition_18": _l("Turning 18: arrange a warm handover to adult support"),
+}
+
+OUTCOME_LABELS: dict[str, LazyString] = {
+    "geholpen": _l("Helped"),
+    "doorverwezen": _l("Referred on to someone else"),
+    "niet_bereikt": _l("Could not reach the resident"),
+    "afgezien": _l("The resident did not want help after all"),
 }
 
 ROLE_LABELS: dict[str, LazyString] = {
@@ -156,3 +166,4 @@ LOCATION_PROBLEM_LABELS: dict[str, LazyString] = {
     "outside_area": _l("outside this municipality"),
     "pc4_ambiguous": _l("postcode area belongs to more than one team"),
 }
+_complete(OUTCOME_LABELS, OUTCOMES, "OUTCOME_LABELS")

@@ -21,6 +21,7 @@ from sqlalchemy import or_, select, update
 from app.delivery import DeliveryError, deliver
 from app.extensions import db
 from app.models import OutboxMessage, utcnow
+from app.scheduler import run_due
 
 log = logging.getLogger("wijkloket.worker")
 
@@ -118,12 +119,17 @@ def run(*, once: bool = False, stop: threading.Event | None = None) -> None:
         for sig in (signal.SIGTERM, signal.SIGINT):
             signal.signal(sig, lambda *_: stop.set())
     poll = current_app.config["WORKER_POLL_SECONDS"]
+    interval = current_app.config["SCHEDULER_INTERVAL_SECONDS"]
+    next_schedule = 0.0
     log.info("outbox worker started")
     while not stop.is_set():
         try:
+            if time.monotonic() >= next_schedule:
+                run_due()  # deadlines first: their notices go out in this same loop
+                next_schedule = time.monotonic() + interval
             result = process_batch()
         except Exception:  # a database outage must not kill the worker
-            log.exception("outbox batch failed; retrying")
+            log.exception("worker loop failed; retrying")
             db.session.rollback()
             time.sleep(poll)
             continue

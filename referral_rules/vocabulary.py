@@ -49,3 +49,5 @@ CHANNELS: Final = ("web", "telefoon", "balie", "huisbezoek", "partner")
 #: Channels staff choose from when they log a request on a resident's behalf.
 STAFF_CHANNELS: Final = ("telefoon", "balie", "huisbezoek", "partner")
 CONTACT_PREFERENCES: Final = ("email", "telefoon")
+#: How a completed referral ended.
+OUTCOMES: Final = ("geholpen", "doorverwezen", "niet_bereikt", "afgezien")

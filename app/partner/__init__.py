@@ -7,8 +7,9 @@ from typing import Any
 from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 from sqlalchemy import select
-from wtforms import TextAreaField
-from wtforms.validators import InputRequired, Length
+from wtforms import RadioField, TextAreaField
+from wtforms.fields.choices import SelectChoice
+from wtforms.validators import InputRequired, Length, Optional
 
 from app.auth import roles_required
 from app.extensions import db
@@ -17,19 +18,40 @@ from app.i18n import _, _l
 from app.lifecycle import REFERRAL_STATES
 from app.models import Referral
 from app.services import referrals as referral_service
-from app.services.referrals import DECLINE_REASON_MAX
+from app.services.referrals import REASON_MAX
+from app.vocabulary import OUTCOME_LABELS
 
 bp = Blueprint("partner", __name__)
 
 
-class DeclineForm(BaseForm):
-    reason = TextAreaField(
-        _l("Why do you decline?"),
+def _reason_field(label: Any, missing: Any) -> TextAreaField:
+    return TextAreaField(
+        label,
         validators=[
-            InputRequired(message=_l("Give a reason for declining.")),
-            Length(max=DECLINE_REASON_MAX,
-                   message=_l("Use at most %(max)d characters.", max=DECLINE_REASON_MAX)),
+            InputRequired(message=missing),
+            Length(max=REASON_MAX, message=_l("Use at most %(max)d characters.", max=REASON_MAX)),
         ],
+    )
+
+
+class DeclineForm(BaseForm):
+    reason = _reason_field(_l("Why do you decline?"), _l("Give a reason for declining."))
+
+
+class GiveBackForm(BaseForm):
+    reason = _reason_field(_l("Why do you give it back?"), _l("Give a reason for giving it back."))
+
+
+class CompleteForm(BaseForm):
+    outcome = RadioField(
+        _l("How did it end?"),
+        choices=[SelectChoice(code, label) for code, label in OUTCOME_LABELS.items()],
+        validators=[InputRequired(message=_l("Choose how it ended."))],
+    )
+    note = TextAreaField(
+        _l("Note for the neighbourhood team (optional)"),
+        validators=[Optional(), Length(max=REASON_MAX, message=_l(
+            "Use at most %(max)d characters.", max=REASON_MAX))],
     )
 
 
@@ -49,40 +71,75 @@ def referrals() -> Any:
 
 
 def add_referral_views(blueprint: Blueprint, *, back_endpoint: str, roles: tuple[str, ...]) -> None:
-    """The receiving side of a referral (view, accept, decline), for partners and teams alike."""
+    """The receiving side of a referral (view, accept, decline, start, complete, give back),
+    for partners and teams alike."""
+    name = blueprint.name
 
-    def render(referral_id: int, form: DeclineForm) -> str:
+    def render(referral_id: int, **forms: BaseForm) -> str:
         referral = referral_service.referral_for(current_user, referral_id)
-        name = blueprint.name
+        forms = {"decline_form": DeclineForm(),
+                 "give_back_form": GiveBackForm(),
+                 "complete_form": CompleteForm(), **forms}
         return render_template(
             "partner/referral.html",
             referral=referral,
-            form=form,
-            accept_url=url_for(f"{name}.accept", referral_id=referral_id),
-            decline_url=url_for(f"{name}.decline", referral_id=referral_id),
+            urls={action: url_for(f"{name}.{action}", referral_id=referral_id)
+                  for action in ("accept", "decline", "start", "complete", "give_back")},
             back_url=url_for(back_endpoint),
+            **forms,
         )
+
+    def done(referral_id: int, message: str) -> Any:
+        flash(message, "success")
+        return redirect(url_for(f"{name}.referral", referral_id=referral_id))
 
     @blueprint.route("/referrals/<int:referral_id>", endpoint="referral")
     @roles_required(*roles)
     def show(referral_id: int) -> Any:
-        return render(referral_id, DeclineForm())
+        return render(referral_id)
 
     @blueprint.route("/referrals/<int:referral_id>/accept", methods=["POST"], endpoint="accept")
     @roles_required(*roles)
     def accept(referral_id: int) -> Any:
         referral_service.accept(current_user, referral_id)
-        flash(_("You accepted the referral."), "success")
-        return redirect(url_for(f"{blueprint.name}.referral", referral_id=referral_id))
+        return done(referral_id, _("You accepted the referral."))
 
     @blueprint.route("/referrals/<int:referral_id>/decline", methods=["POST"], endpoint="decline")
     @roles_required(*roles)
     def decline(referral_id: int) -> Any:
         form = DeclineForm()
         if not form.validate_on_submit():
-            return render(referral_id, form), 422
+            return render(referral_id, decline_form=form), 422
         referral_service.decline(current_user, referral_id, form.reason.data)
         flash(_("You declined the referral. The owning team has been told."), "success")
+        return redirect(url_for(back_endpoint))
+
+    @blueprint.route("/referrals/<int:referral_id>/start", methods=["POST"], endpoint="start")
+    @roles_required(*roles)
+    def start(referral_id: int) -> Any:
+        referral_service.start(current_user, referral_id)
+        return done(referral_id, _("You started working on the referral."))
+
+    @blueprint.route("/referrals/<int:referral_id>/complete", methods=["POST"],
+                     endpoint="complete")
+    @roles_required(*roles)
+    def complete(referral_id: int) -> Any:
+        form = CompleteForm()
+        if not form.validate_on_submit():
+            return render(referral_id, complete_form=form), 422
+        referral_service.complete(current_user, referral_id, form.outcome.data, form.note.data)
+        return done(referral_id, _("The referral is completed. The owning team can see how it "
+                                   "ended."))
+
+    @blueprint.route("/referrals/<int:referral_id>/give-back", methods=["POST"],
+                     endpoint="give_back")
+    @roles_required(*roles)
+    def give_back(referral_id: int) -> Any:
+        form = GiveBackForm()
+        if not form.validate_on_submit():
+            return render(referral_id, give_back_form=form), 422
+        referral_service.give_back(current_user, referral_id, form.reason.data)
+        flash(_("You gave the referral back. The owning team has been told."), "success")
         return redirect(url_for(back_endpoint))
 
 

@@ -30,38 +30,33 @@ def _mail(tenant: Tenant, to: str, event: str, key: str, subject: str, template:
     )
 
 
-def referral_sent(tenant: Tenant, request: SupportRequest, referral: Referral) -> None:
-    """Tell the receiving partner (mail, webhook) or team (mail) about a new referral."""
+def _receiver_link(referral: Referral) -> str:
+    if referral.target_partner_id is not None:
+        return portal_url(f"/partner/referrals/{referral.id}")
+    return portal_url(f"/staff/referrals/{referral.id}")
+
+
+def _to_receiver(tenant: Tenant, request: SupportRequest, referral: Referral, event: str,
+                 subject: str, template: str) -> None:
+    """A notice about a referral to whoever receives it: mail, and a webhook for partners."""
     target: Partner | Team | None = referral.target_partner or referral.target_team
     if target is None:
         return
     is_partner = isinstance(target, Partner)
-    link = portal_url(
-        f"/partner/referrals/{referral.id}" if is_partner else f"/staff/referrals/{referral.id}"
-    )
-    with force_locale("nl"):
-        if target.email:
-            _mail(
-                tenant,
-                target.email,
-                "referral.sent",
-                f"referral-{referral.id}-sent-email",
-                _("New referral %(reference)s", reference=request.reference),
-                "mail/referral_sent.txt",
-                partner_id=target.id if is_partner else None,
-                request=request,
-                referral=referral,
-                target=target,
-                link=link,
-            )
+    link = _receiver_link(referral)
+    name = event.split(".", 1)[1]
+    if target.email:
+        _mail(tenant, target.email, event, f"referral-{referral.id}-{name}-email", subject,
+              template, partner_id=target.id if is_partner else None, request=request,
+              referral=referral, target=target, link=link)
     if isinstance(target, Partner) and target.webhook_url:
         enqueue(
             tenant_id=tenant.id,
             channel="webhook",
             recipient=target.webhook_url,
-            event="referral.sent",
+            event=event,
             payload={
-                "type": "referral.sent",
+                "type": event,
                 "data": {
                     "referral_id": referral.id,
                     "reference": request.reference,
@@ -70,9 +65,47 @@ def referral_sent(tenant: Tenant, request: SupportRequest, referral: Referral) -
                     "url": link,
                 },
             },
-            idempotency_key=f"referral-{referral.id}-sent-webhook",
+            idempotency_key=f"referral-{referral.id}-{name}-webhook",
             partner_id=target.id,
         )
+
+
+def referral_sent(tenant: Tenant, request: SupportRequest, referral: Referral) -> None:
+    """Tell the receiving partner (mail, webhook) or team (mail) about a new referral."""
+    with force_locale("nl"):
+        _to_receiver(tenant, request, referral, "referral.sent",
+                     _("New referral %(reference)s", reference=request.reference),
+                     "mail/referral_sent.txt")
+
+
+def referral_reminder(tenant: Tenant, request: SupportRequest, referral: Referral) -> None:
+    """The answer is due today: remind the receiver."""
+    with force_locale("nl"):
+        _to_receiver(tenant, request, referral, "referral.reminder",
+                     _("Reminder: referral %(reference)s waits for your answer",
+                       reference=request.reference),
+                     "mail/referral_reminder.txt")
+
+
+def referral_withdrawn(tenant: Tenant, request: SupportRequest, referral: Referral) -> None:
+    """The owning team withdrew the referral: the receiver need not act any more."""
+    with force_locale("nl"):
+        _to_receiver(tenant, request, referral, "referral.withdrawn",
+                     _("Referral %(reference)s was withdrawn", reference=request.reference),
+                     "mail/referral_withdrawn.txt")
+
+
+def referral_overdue(tenant: Tenant, request: SupportRequest, referral: Referral,
+                     recipients: list[str]) -> None:
+    """Alert the owning team's leads: a referral is a working day past its deadline."""
+    with force_locale("nl"):
+        for number, address in enumerate(recipients):
+            _mail(tenant, address, "referral.overdue",
+                  f"referral-{referral.id}-overdue-email-{number}",
+                  _("Referral %(reference)s is overdue", reference=request.reference),
+                  "mail/referral_overdue.txt", request=request, referral=referral,
+                  team=request.owner_team,
+                  link=portal_url(f"/staff/requests/{request.reference}"))
 
 
 def crisis_alert(tenant: Tenant, request: SupportRequest, owner: Team) -> None:

@@ -1,4 +1,4 @@
-"""Acting on referrals and requests: accept, decline, pick up.
+"""Acting on referrals and requests: the referral lifecycle, picking up, tasks.
 
 Authorization is decided here, next to the state change, so no view can forget it.
 Another partner's or team's ids answer NotFound, never revealing that they exist.
@@ -6,6 +6,7 @@ Another partner's or team's ids answer NotFound, never revealing that they exist
 
 from __future__ import annotations
 
+from flask_babel import format_date
 from sqlalchemy import select
 
 from app.extensions import db
@@ -14,8 +15,11 @@ from app.lifecycle import BACK_TO_OWNER, IllegalTransition, check_transition
 from app.models import Referral, SupportRequest, Task, Tenant, User, utcnow
 from app.services import audit, notices
 from app.services.errors import Conflict, DomainError, NotFound
+from app.vocabulary import REFERRAL_STATE_LABELS, label
+from referral_rules.vocabulary import OUTCOMES
 
-DECLINE_REASON_MAX = 2000
+REASON_MAX = 2000
+DECLINE_REASON_MAX = REASON_MAX
 
 
 def referral_for(user: User, referral_id: int) -> Referral:
@@ -36,13 +40,15 @@ def _receives(user: User, referral: Referral) -> bool:
     return False
 
 
-def _move(referral: Referral, target: str, actor: User, reason: str | None = None) -> None:
+def _move(referral: Referral, target: str, actor: User | None, reason: str | None = None,
+          **details: object) -> None:
+    """Change the state through the one state machine, with an audit event (who, why)."""
     try:
         check_transition(referral.state, target)
     except IllegalTransition as exc:
         raise Conflict(
-            _("This referral is already %(state)s; it cannot be changed like this.",
-              state=referral.state)
+            _("This referral has the state '%(state)s'. This step is not possible now.",
+              state=label(REFERRAL_STATE_LABELS, referral.state))
         ) from exc
     previous = referral.state
     referral.state = target
@@ -52,8 +58,10 @@ def _move(referral: Referral, target: str, actor: User, reason: str | None = Non
         object_type="referral",
         object_id=referral.id,
         actor=actor,
+        actor_label=None if actor else "scheduler",
         reason=reason,
         previous_state=previous,
+        **details,
     )
 
 
@@ -65,37 +73,132 @@ def accept(user: User, referral_id: int) -> Referral:
     return referral
 
 
-def decline(user: User, referral_id: int, reason: str) -> Referral:
-    """The receiving organisation declines; the owning team gets a task with the reason."""
+def _reason(reason: str | None, missing: str) -> str:
     reason = (reason or "").strip()
     if not reason:
-        raise DomainError(_("Give a reason for declining."))
-    if len(reason) > DECLINE_REASON_MAX:
-        raise DomainError(_("Use at most %(max)d characters.", max=DECLINE_REASON_MAX))
+        raise DomainError(missing)
+    if len(reason) > REASON_MAX:
+        raise DomainError(_("Use at most %(max)d characters.", max=REASON_MAX))
+    return reason
+
+
+def decline(user: User, referral_id: int, reason: str) -> Referral:
+    """The receiving organisation declines; the owning team gets a task with the reason."""
+    reason = _reason(reason, _("Give a reason for declining."))
     referral = referral_for(user, referral_id)
     _move(referral, "declined", user, reason)
-    referral.decline_reason = reason
-    _back_to_owner(referral, reason)
+    referral.state_reason = reason
+    _back_to_owner(referral)
     db.session.commit()
     return referral
 
 
-def _back_to_owner(referral: Referral, reason: str) -> None:
+def start(user: User, referral_id: int) -> Referral:
+    """The receiving organisation starts working with the resident."""
+    referral = referral_for(user, referral_id)
+    _move(referral, "in_progress", user)
+    db.session.commit()
+    return referral
+
+
+def complete(user: User, referral_id: int, outcome: str, note: str | None = None) -> Referral:
+    """The receiving organisation closes the referral with an outcome and a note."""
+    if outcome not in OUTCOMES:
+        raise DomainError(_("Choose how it ended."))
+    note = (note or "").strip() or None
+    if note and len(note) > REASON_MAX:
+        raise DomainError(_("Use at most %(max)d characters.", max=REASON_MAX))
+    referral = referral_for(user, referral_id)
+    _move(referral, "completed", user, note, outcome=outcome)
+    referral.outcome, referral.outcome_note = outcome, note
+    db.session.commit()
+    return referral
+
+
+def give_back(user: User, referral_id: int, reason: str) -> Referral:
+    """The receiving organisation gives an accepted referral back to the owning team."""
+    reason = _reason(reason, _("Give a reason for giving it back."))
+    referral = referral_for(user, referral_id)
+    _move(referral, "returned", user, reason)
+    referral.state_reason = reason
+    _back_to_owner(referral)
+    db.session.commit()
+    return referral
+
+
+def owned_referral(user: User, referral_id: int) -> Referral:
+    """A referral of a request the user's team owns; else NotFound."""
+    referral = db.session.get(Referral, referral_id)
+    if (referral is None or referral.tenant_id != user.tenant_id or user.team_id is None
+            or referral.request.owner_team_id != user.team_id):
+        raise NotFound(_("This referral does not exist or is not yours."))
+    return referral
+
+
+def withdraw(user: User, referral_id: int, reason: str) -> Referral:
+    """The owning team withdraws a live referral; a receiver who had it is told."""
+    reason = _reason(reason, _("Give a reason for withdrawing."))
+    referral = owned_referral(user, referral_id)
+    was_shared = referral.state != "proposed"
+    _move(referral, "withdrawn", user, reason)
+    referral.state_reason = reason
+    if was_shared:
+        tenant = db.session.get(Tenant, referral.tenant_id)
+        assert tenant is not None
+        notices.referral_withdrawn(tenant, referral.request, referral)
+    db.session.commit()
+    return referral
+
+
+def send_with_consent(user: User, referral_id: int) -> Referral:
+    """The resident gave consent: the owning team sends the proposed referral."""
+    referral = owned_referral(user, referral_id)
+    _move(referral, "sent", user, "consent given")
+    request = referral.request
+    request.consent_share = True
+    for task in request.tasks:
+        if task.kind == "consent_needed" and task.referral_id == referral.id and \
+                task.state == "open":
+            task.state, task.done_at, task.done_by_id = "done", utcnow(), user.id
+    tenant = db.session.get(Tenant, referral.tenant_id)
+    assert tenant is not None
+    notices.referral_sent(tenant, request, referral)
+    db.session.commit()
+    return referral
+
+
+def expire(referral: Referral) -> None:
+    """No answer in time (the scheduler): back to the owning team. The caller commits."""
+    _move(referral, "expired", None, "no answer before the deadline")
+    with force_locale("nl"):
+        referral.state_reason = _("No answer before %(date)s.",
+                                  date=format_date(referral.due_date, "medium"))
+    _back_to_owner(referral)
+
+
+def _back_to_owner(referral: Referral) -> None:
     """A declined, expired or returned referral becomes a task for the owning team."""
     assert referral.state in BACK_TO_OWNER
     request = referral.request
     tenant = db.session.get(Tenant, referral.tenant_id)
     assert tenant is not None
     with force_locale("nl"):
-        text = _("%(target)s declined the referral: %(reason)s",
-                 target=referral.target_name, reason=reason)
+        texts = {
+            "declined": _("%(target)s declined the referral: %(reason)s",
+                          target=referral.target_name, reason=referral.state_reason),
+            "returned": _("%(target)s gave the referral back: %(reason)s",
+                          target=referral.target_name, reason=referral.state_reason),
+            "expired": _("%(target)s did not answer the referral in time. %(reason)s",
+                         target=referral.target_name, reason=referral.state_reason),
+        }
+        text = texts[referral.state]
     db.session.add(
         Task(
             tenant_id=referral.tenant_id,
             request_id=request.id,
             team_id=request.owner_team_id,
             referral_id=referral.id,
-            kind="referral_declined",
+            kind=f"referral_{referral.state}",
             reason=text,
         )
     )

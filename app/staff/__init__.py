@@ -7,19 +7,33 @@ from typing import Any
 from flask import Blueprint, current_app, flash, jsonify, redirect, render_template, url_for
 from flask_login import current_user
 from sqlalchemy import case, func, select
+from wtforms import TextAreaField
+from wtforms.validators import InputRequired, Length
 
 from app.auth import roles_required
 from app.extensions import db
+from app.forms.base import BaseForm
 from app.forms.intake import StaffIntakeForm, intake_data
-from app.i18n import _
+from app.i18n import _, _l
 from app.models import Referral, SupportRequest, Task, Tenant
 from app.partner import add_referral_views
 from app.services import maps
 from app.services import referrals as referral_service
 from app.services.intake import new_submission_token, submit_request
+from app.services.referrals import REASON_MAX
 from app.vocabulary import LOCATION_PROBLEM_LABELS
 
 bp = Blueprint("staff", __name__)
+
+
+class WithdrawForm(BaseForm):
+    reason = TextAreaField(
+        _l("Why do you withdraw it?"),
+        validators=[
+            InputRequired(message=_l("Give a reason for withdrawing.")),
+            Length(max=REASON_MAX, message=_l("Use at most %(max)d characters.", max=REASON_MAX)),
+        ],
+    )
 STAFF_ROLES = ("staff", "team_lead")
 
 PRIORITY_ORDER = case(
@@ -62,9 +76,42 @@ def queue() -> Any:
 @bp.route("/requests/<reference>")
 @roles_required(*STAFF_ROLES)
 def request_detail(reference: str) -> Any:
+    return _request_page(reference)
+
+
+def _request_page(reference: str, failed: WithdrawForm | None = None,
+                  failed_referral: int | None = None) -> Any:
     request_row = referral_service.request_for_staff(current_user, reference)
+    withdraw_forms = {
+        referral.id: failed if referral.id == failed_referral and failed is not None
+        else WithdrawForm(prefix=f"withdraw-{referral.id}")
+        for referral in request_row.referrals
+    }
     return render_template("staff/request.html", request=request_row,
-                           location_problems=LOCATION_PROBLEM_LABELS)
+                           location_problems=LOCATION_PROBLEM_LABELS,
+                           owns=request_row.owner_team_id == current_user.team_id,
+                           withdraw_forms=withdraw_forms)
+
+
+@bp.route("/referrals/<int:referral_id>/withdraw", methods=["POST"])
+@roles_required(*STAFF_ROLES)
+def withdraw_referral(referral_id: int) -> Any:
+    referral = referral_service.owned_referral(current_user, referral_id)
+    reference = referral.request.reference
+    form = WithdrawForm(prefix=f"withdraw-{referral_id}")
+    if not form.validate_on_submit():
+        return _request_page(reference, form, referral_id), 422
+    referral_service.withdraw(current_user, referral_id, form.reason.data)
+    flash(_("The referral is withdrawn."), "success")
+    return redirect(url_for("staff.request_detail", reference=reference))
+
+
+@bp.route("/referrals/<int:referral_id>/send", methods=["POST"])
+@roles_required(*STAFF_ROLES)
+def send_referral(referral_id: int) -> Any:
+    referral = referral_service.send_with_consent(current_user, referral_id)
+    flash(_("The referral is sent to %(target)s.", target=referral.target_name), "success")
+    return redirect(url_for("staff.request_detail", reference=referral.request.reference))
 
 
 @bp.route("/requests/<reference>/pick-up", methods=["POST"])

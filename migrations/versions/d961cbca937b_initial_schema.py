@@ -1,8 +1,8 @@
 """initial schema
 
-Revision ID: b2d7530c946d
+Revision ID: d961cbca937b
 Revises: 
-Create Date: 2026-11-24 22:06:53.113033
+Create Date: 2026-11-24 22:11:43.365354
 
 """
 from alembic import op
@@ -10,7 +10,7 @@ import sqlalchemy as sa
 
 
 # revision identifiers, used by Alembic.
-revision = 'b2d7530c946d'
+revision = 'd961cbca937b'
 down_revision = None
 branch_labels = None
 depends_on = None
@@ -269,8 +269,11 @@ def upgrade():
     sa.Column('rule_ids', sa.JSON(), nullable=False),
     sa.Column('reason', sa.Text(), nullable=False),
     sa.Column('ruleset_version', sa.String(length=64), nullable=False),
-    sa.Column('decline_reason', sa.Text(), nullable=True),
+    sa.Column('state_reason', sa.Text(), nullable=True),
     sa.Column('outcome', sa.String(length=32), nullable=True),
+    sa.Column('outcome_note', sa.Text(), nullable=True),
+    sa.Column('reminded_at', sa.DateTime(), nullable=True),
+    sa.Column('escalated_at', sa.DateTime(), nullable=True),
     sa.Column('created_at', sa.DateTime(), nullable=False),
     sa.Column('updated_at', sa.DateTime(), nullable=False),
     sa.ForeignKeyConstraint(['request_id'], ['support_request.id'], name=op.f('fk_referral_request_id_support_request')),

@@ -1,0 +1,93 @@
+"""Deadlines of referrals, checked by the worker (DESIGN.md: nobody falls through the cracks).
+
+For a referral still waiting for an answer (state ``sent``):
+1. on its due date, the receiver gets a reminder;
+2. one working day later, the owning team's leads get an alert;
+3. ``REFERRAL_EXPIRY_GRACE_DAYS`` working days after the due date it expires and goes back
+   to the owning team as a task.
+Each step happens once (a timestamp on the referral), in its own transaction, and rows are
+claimed with ``FOR UPDATE SKIP LOCKED`` on PostgreSQL so workers side by side never repeat one.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+from dataclasses import dataclass
+
+from flask import current_app
+from sqlalchemy import select
+
+from app.extensions import db
+from app.models import Referral, Tenant, User, utcnow
+from app.services import audit, notices
+from app.services.referrals import expire
+from app.workdays import add_working_days
+
+log = logging.getLogger("wijkloket.scheduler")
+
+
+@dataclass
+class SchedulerResult:
+    reminded: int = 0
+    escalated: int = 0
+    expired: int = 0
+
+
+def _due(today: dt.date) -> list[int]:
+    rows = db.session.scalars(
+        select(Referral.id).where(Referral.state == "sent", Referral.due_date <= today)
+        .order_by(Referral.due_date, Referral.id).limit(500)
+    )
+    return list(rows)
+
+
+def _locked(referral_id: int) -> Referral | None:
+    query = select(Referral).where(Referral.id == referral_id, Referral.state == "sent")
+    if db.session.get_bind().dialect.name == "postgresql":
+        query = query.with_for_update(skip_locked=True)
+    return db.session.scalar(query)
+
+
+def _leads(referral: Referral) -> list[str]:
+    team = referral.request.owner_team
+    leads = db.session.scalars(
+        select(User.email).where(User.team_id == team.id, User.role == "team_lead")
+        .order_by(User.id)
+    ).all()
+    return list(leads) or ([team.email] if team.email else [])
+
+
+def run_due(today: dt.date | None = None) -> SchedulerResult:
+    """Take every due step for every waiting referral; returns what was done."""
+    today = today or dt.date.today()
+    grace = current_app.config["REFERRAL_EXPIRY_GRACE_DAYS"]
+    result = SchedulerResult()
+    for referral_id in _due(today):
+        referral = _locked(referral_id)
+        if referral is None:  # another worker has it, or it moved on
+            db.session.rollback()
+            continue
+        tenant = db.session.get(Tenant, referral.tenant_id)
+        assert tenant is not None
+        request = referral.request
+        if today >= add_working_days(referral.due_date, grace):
+            expire(referral)
+            result.expired += 1
+        else:
+            if referral.reminded_at is None:
+                notices.referral_reminder(tenant, request, referral)
+                referral.reminded_at = utcnow()
+                audit.record("referral.reminded", tenant_id=tenant.id, object_type="referral",
+                             object_id=referral.id, actor_label="scheduler")
+                result.reminded += 1
+            if referral.escalated_at is None and today >= add_working_days(referral.due_date, 1):
+                notices.referral_overdue(tenant, request, referral, _leads(referral))
+                referral.escalated_at = utcnow()
+                audit.record("referral.escalated", tenant_id=tenant.id, object_type="referral",
+                             object_id=referral.id, actor_label="scheduler")
+                result.escalated += 1
+        db.session.commit()
+    if result.reminded or result.escalated or result.expired:
+        log.info("scheduler: %s", result)
+    return result
