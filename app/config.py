@@ -92,6 +92,7 @@ def load_config(overrides: dict[str, Any] | None = None) -> dict[str, Any]:
         "RATELIMIT_STORAGE_URI": env.get("RATELIMIT_STORAGE_URI", "memory://"),
         "RATELIMIT_ENABLED": _bool(env.get("RATELIMIT_ENABLED"), True),
         "INTAKE_RATE_LIMIT": env.get("INTAKE_RATE_LIMIT", "20 per hour"),
+        "STATUS_RATE_LIMIT": env.get("STATUS_RATE_LIMIT", "60 per hour"),
     }
     if overrides:
         config.update(overrides)

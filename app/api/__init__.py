@@ -6,7 +6,7 @@ import hashlib
 import secrets
 from typing import Any
 
-from flask import Blueprint, current_app, g, request
+from flask import Blueprint, current_app, g, request, url_for
 from sqlalchemy import select
 from werkzeug.datastructures import MultiDict
 
@@ -14,7 +14,7 @@ from app.api.openapi import openapi_document
 from app.extensions import db
 from app.forms.intake import IntakeForm, intake_data
 from app.models import ApiToken, SupportRequest, Tenant
-from app.services.intake import submit_request
+from app.services.intake import status_token_hash, submit_request
 from referral_rules.vocabulary import CHANNELS
 
 bp = Blueprint("api", __name__)
@@ -154,8 +154,16 @@ def create_request() -> Any:
             errors.setdefault(_FORM_TO_API.get(field, field), [str(m) for m in messages])
     if errors:
         return _error(422, "invalid_request", "Some fields are not valid.", fields=errors)
-    created = submit_request(g.tenant, intake_data(form, channel=channel, language=language))
-    return request_json(created), 201
+    data = intake_data(form, channel=channel, language=language)
+    created = submit_request(g.tenant, data)
+    body = request_json(created)
+    if created.submission_token == data.submission_token and data.status_token and \
+            created.status_token_hash == status_token_hash(data.status_token):
+        # Only the call that created the request learns the status page's secret.
+        body["status_url"] = url_for("resident.status", tenant=g.tenant.slug,
+                                     reference=created.reference, token=data.status_token,
+                                     _external=True)
+    return body, 201
 
 
 def request_json(row: SupportRequest) -> dict[str, Any]:

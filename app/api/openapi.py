@@ -95,6 +95,11 @@ def openapi_document() -> dict[str, Any]:
                             "properties": {"id": {"type": "integer"}, "name": {"type": "string"}},
                         },
                         "buurt_code": {"type": ["string", "null"]},
+                        "status_url": {
+                            "type": "string", "format": "uri",
+                            "description": "The resident's status page (with its secret); only "
+                                           "in the answer that created the request.",
+                        },
                         "routes": {
                             "type": "array",
                             "items": {

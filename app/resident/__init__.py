@@ -4,14 +4,29 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Blueprint, abort, current_app, redirect, render_template, session, url_for
+from flask import (
+    Blueprint,
+    abort,
+    current_app,
+    g,
+    redirect,
+    render_template,
+    request,
+    session,
+    url_for,
+)
 from sqlalchemy import select
 
 from app.extensions import db, limiter
 from app.forms.intake import IntakeForm, intake_data
 from app.i18n import get_locale
 from app.models import SupportRequest, Tenant
-from app.services.intake import find_by_submission_token, new_submission_token, submit_request
+from app.services.intake import (
+    find_by_submission_token,
+    new_submission_token,
+    request_by_status_token,
+    submit_request,
+)
 from app.services.routing import municipality_of
 
 bp = Blueprint("resident", __name__)
@@ -50,11 +65,14 @@ def intake(tenant: str) -> Any:
         form.submission_token.data = new_submission_token()
     if form.validate_on_submit():
         existing = find_by_submission_token(tenant_row, form.submission_token.data)
-        request_row = existing or submit_request(
-            tenant_row, intake_data(form, channel="web", language=str(get_locale()))
-        )
+        data = intake_data(form, channel="web", language=str(get_locale()))
+        request_row = existing or submit_request(tenant_row, data)
         remembered = [r for r in session.get("references", []) if r != request_row.reference]
         session["references"] = [request_row.reference, *remembered][:_REMEMBERED]
+        if existing is None and data.status_token:
+            tokens = dict(list(session.get("status_tokens", {}).items())[-(_REMEMBERED - 1):])
+            tokens[request_row.reference] = data.status_token
+            session["status_tokens"] = tokens
         return redirect(
             url_for("resident.confirmation", tenant=tenant, reference=request_row.reference)
         )
@@ -79,5 +97,46 @@ def confirmation(tenant: str, reference: str) -> Any:
     elsewhere = None
     if request_row.location_problem == "outside_area" and request_row.lon is not None:
         elsewhere = municipality_of(request_row.lon, request_row.lat, besides=tenant_row)
+    token = session.get("status_tokens", {}).get(reference)
+    status_url = url_for("resident.status", tenant=tenant, reference=reference, token=token,
+                         _external=True) if token else None
     return render_template("resident/confirmation.html", tenant=tenant_row, request=request_row,
-                           elsewhere=elsewhere)
+                           elsewhere=elsewhere, status_url=status_url, status_code=token)
+
+
+def _status_limit() -> str:
+    return str(current_app.config["STATUS_RATE_LIMIT"])
+
+
+@bp.route("/<tenant>/status", methods=["GET"])
+@limiter.limit(_status_limit)
+def status_lookup(tenant: str) -> Any:
+    """Reference + code typed in: the status page, or a clear message."""
+    tenant_row = tenant_or_404(tenant)
+    reference = (request.args.get("reference") or "").strip().upper()
+    code = (request.args.get("code") or "").strip()
+    if not reference and not code:
+        return render_template("resident/status_lookup.html", tenant=tenant_row)
+    found = request_by_status_token(tenant_row, reference, code)
+    if found is None:
+        return render_template("resident/status_lookup.html", tenant=tenant_row,
+                               reference=reference, not_found=True), 404
+    return _status_page(tenant_row, found)
+
+
+@bp.route("/<tenant>/status/<reference>/<token>")
+@limiter.limit(_status_limit)
+def status(tenant: str, reference: str, token: str) -> Any:
+    tenant_row = tenant_or_404(tenant)
+    found = request_by_status_token(tenant_row, reference, token)
+    if found is None:
+        return render_template("resident/status_lookup.html", tenant=tenant_row,
+                               reference=reference, not_found=True), 404
+    return _status_page(tenant_row, found)
+
+
+def _status_page(tenant: Tenant, request_row: SupportRequest) -> Any:
+    g.no_store = True
+    referrals = sorted(request_row.referrals, key=lambda r: (r.created_at, r.id))
+    return render_template("resident/status.html", tenant=tenant, request=request_row,
+                           referrals=referrals)

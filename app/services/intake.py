@@ -8,6 +8,8 @@ loses the request: the gap becomes a task for the central intake team.
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
+import hmac
 import secrets
 from dataclasses import dataclass, field
 from typing import Any
@@ -59,6 +61,8 @@ class IntakeData:
     contact_phone: str | None = None
     contact_preferred: str | None = None
     submission_token: str | None = None
+    # The secret of the resident's status page; the caller keeps it, we store its hash.
+    status_token: str | None = None
     extra_facts: dict[str, Any] = field(default_factory=dict)
 
     def facts(self) -> dict[str, Any]:
@@ -142,6 +146,7 @@ def submit_request(
         tenant_id=tenant.id,
         reference=next_reference(today.year),
         submission_token=data.submission_token,
+        status_token_hash=status_token_hash(data.status_token or new_status_token()),
         channel=data.channel,
         language=data.language,
         for_whom=data.for_whom,
@@ -292,6 +297,25 @@ def _refer(
               target=target.name),
             referral,
         )
+
+
+def new_status_token() -> str:
+    """The secret that opens a request's status page (with its reference)."""
+    return secrets.token_urlsafe(12)
+
+
+def status_token_hash(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def request_by_status_token(tenant: Tenant, reference: str, token: str) -> SupportRequest | None:
+    """The request when reference and token match; None otherwise (no hint which was wrong)."""
+    request = db.session.scalar(select(SupportRequest).where(
+        SupportRequest.tenant_id == tenant.id, SupportRequest.reference == reference.upper()))
+    expected = request.status_token_hash if request is not None else None
+    if expected is None or not hmac.compare_digest(expected, status_token_hash(token or "")):
+        return None
+    return request
 
 
 def new_submission_token() -> str:
