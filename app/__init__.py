@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import re
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -14,7 +15,7 @@ from werkzeug.exceptions import HTTPException, RequestEntityTooLarge
 from app.config import INSTANCE_DIR, load_config
 from app.extensions import babel, csrf, db, limiter, login_manager, migrate
 from app.i18n import _, get_locale, select_locale
-from app.services.errors import DomainError
+from app.services.errors import DomainError, InvalidInput
 
 
 def create_app(config: dict[str, Any] | None = None) -> Flask:
@@ -77,6 +78,10 @@ def _register_template_helpers(app: Flask) -> None:
     app.jinja_env.add_extension("jinja2.ext.i18n")
 
 
+def _snake(name: str) -> str:
+    return re.sub(r"(?<!^)(?=[A-Z])", "_", name).lower()
+
+
 def _wants_json() -> bool:
     return request.path.startswith("/api/")
 
@@ -104,7 +109,10 @@ def _register_error_handlers(app: Flask) -> None:
     @app.errorhandler(DomainError)
     def domain_error(error: DomainError) -> Any:
         if _wants_json():
-            body = {"error": error.__class__.__name__.lower(), "message": str(error)}
+            body: dict[str, Any] = {"error": _snake(error.__class__.__name__),
+                                    "message": str(error)}
+            if isinstance(error, InvalidInput):
+                body["fields"] = {error.field: [str(error)]}
             return body, error.status_code
         return render_template("error.html", title=_("That did not work"), message=str(error)), \
             error.status_code

@@ -193,6 +193,10 @@ def request_json(row: SupportRequest) -> dict[str, Any]:
             }
             for referral in row.referrals
         ],
+        "open_tasks": [
+            {"id": task.id, "kind": task.kind, "reason": task.reason}
+            for task in row.tasks if task.state == "open"
+        ],
         "ruleset_version": row.ruleset_version,
         "created_at": row.created_at.isoformat() + "Z",
     }
@@ -209,6 +213,8 @@ def _route_target(row: SupportRequest, domain: str) -> dict[str, Any]:
 
 @bp.get("/requests/<reference>")
 def get_request(reference: str) -> Any:
+    if g.api_token.partner_id is not None:  # partners see referrals, not requests
+        return _error(403, "forbidden", "A partner's token cannot read requests.")
     row = db.session.scalar(
         select(SupportRequest).where(
             SupportRequest.reference == reference, SupportRequest.tenant_id == g.tenant.id
@@ -222,3 +228,6 @@ def get_request(reference: str) -> Any:
 @bp.get("/openapi.json")
 def openapi() -> Any:
     return openapi_document()
+
+
+from app.api import partner_api  # noqa: E402,F401 - registers the partner routes on bp

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from app.lifecycle import REFERRAL_STATES
 from referral_rules.vocabulary import (
     CHANNELS,
     CONTACT_PREFERENCES,
@@ -11,6 +12,7 @@ from referral_rules.vocabulary import (
     FOR_WHOM,
     HOUSING,
     LIFE_AREAS,
+    OUTCOMES,
     URGENCIES,
 )
 
@@ -125,8 +127,29 @@ def openapi_document() -> dict[str, Any]:
                                 },
                             },
                         },
+                        "open_tasks": {
+                            "type": "array",
+                            "items": {"type": "object", "properties": {
+                                "id": {"type": "integer"}, "kind": {"type": "string"},
+                                "reason": {"type": "string"}}},
+                        },
                         "ruleset_version": {"type": "string"},
                         "created_at": {"type": "string", "format": "date-time"},
+                    },
+                },
+                "Referral": {
+                    "type": "object",
+                    "properties": {
+                        "id": {"type": "integer"},
+                        "reference": {"type": "string"},
+                        "domain": {"enum": list(DOMAINS)},
+                        "state": {"enum": list(REFERRAL_STATES)},
+                        "due_date": {"type": "string", "format": "date"},
+                        "reason": {"type": "string"},
+                        "outcome": {"enum": [*OUTCOMES, None]},
+                        "request": {"type": "object", "description": "What the resident "
+                                    "consented to share: for whom, age, life areas, "
+                                    "description, priority, contact, coordinating team."},
                     },
                 },
             },
@@ -161,12 +184,73 @@ def openapi_document() -> dict[str, Any]:
                     },
                 }
             },
+            "/referrals": {
+                "get": {
+                    "summary": "The referrals sent to the token's partner organisation",
+                    "parameters": [{"name": "state", "in": "query", "required": False,
+                                    "schema": {"enum": list(REFERRAL_STATES)}}],
+                    "responses": {
+                        "200": {"description": "The list", "content": {"application/json": {
+                            "schema": {"type": "object", "properties": {"referrals": {
+                                "type": "array",
+                                "items": {"$ref": "#/components/schemas/Referral"}}}}}}},
+                        "403": _error_response("Not a partner's token"),
+                    },
+                }
+            },
+            "/referrals/{id}": {
+                "get": {
+                    "summary": "One referral of the token's partner",
+                    "parameters": [_ID],
+                    "responses": {
+                        "200": {"description": "Found", "content": {"application/json": {
+                            "schema": {"$ref": "#/components/schemas/Referral"}}}},
+                        "404": _error_response("Not this partner's referral"),
+                    },
+                }
+            },
+            **{f"/referrals/{{id}}/{action}": _action(action, summary, body)
+               for action, summary, body in _ACTIONS},
             "/openapi.json": {
                 "get": {"summary": "This description", "security": [],
                         "responses": {"200": {"description": "OpenAPI 3.1"}}}
             },
         },
     }
+
+
+_ID = {"name": "id", "in": "path", "required": True, "schema": {"type": "integer"}}
+_REASON = {"type": "object", "required": ["reason"],
+           "properties": {"reason": {"type": "string", "maxLength": 2000}}}
+_ACTIONS = (
+    ("accept", "Accept the referral (state sent)", None),
+    ("start", "Start working on it (state accepted)", None),
+    ("decline", "Decline, with a reason; the owning team gets a task", _REASON),
+    ("return", "Give an accepted referral back, with a reason", _REASON),
+    ("complete", "Complete with an outcome and an optional note",
+     {"type": "object", "required": ["outcome"], "properties": {
+         "outcome": {"enum": list(OUTCOMES)},
+         "note": {"type": "string", "maxLength": 2000}}}),
+)
+
+
+def _action(action: str, summary: str, body: dict[str, Any] | None) -> dict[str, Any]:
+    operation: dict[str, Any] = {
+        "summary": summary,
+        "parameters": [_ID],
+        "responses": {
+            "200": {"description": "The referral in its new state", "content": {
+                "application/json": {"schema": {"$ref": "#/components/schemas/Referral"}}}},
+            "403": _error_response("Not a partner's token"),
+            "404": _error_response("Not this partner's referral"),
+            "409": _error_response("Not possible in the referral's state"),
+            "422": _error_response("A reason or outcome is missing or invalid"),
+        },
+    }
+    if body is not None:
+        operation["requestBody"] = {"required": True,
+                                    "content": {"application/json": {"schema": body}}}
+    return {"post": operation}
 
 
 def _error_response(description: str) -> dict[str, Any]:

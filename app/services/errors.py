@@ -9,6 +9,16 @@ class DomainError(Exception):
     status_code = 400
 
 
+class InvalidInput(DomainError):
+    """A value the user gave is missing or wrong; ``field`` names it."""
+
+    status_code = 422
+
+    def __init__(self, message: str, field: str) -> None:
+        super().__init__(message)
+        self.field = field
+
+
 class NotFound(DomainError):
     """The object does not exist for this user (also for another tenant's or team's ids)."""
 

@@ -14,7 +14,7 @@ from app.i18n import _, force_locale
 from app.lifecycle import BACK_TO_OWNER, IllegalTransition, check_transition
 from app.models import Referral, SupportRequest, Task, Tenant, User, utcnow
 from app.services import audit, notices
-from app.services.errors import Conflict, DomainError, NotFound
+from app.services.errors import Conflict, InvalidInput, NotFound
 from app.vocabulary import REFERRAL_STATE_LABELS, label
 from referral_rules.vocabulary import OUTCOMES
 
@@ -76,9 +76,9 @@ def accept(user: User, referral_id: int) -> Referral:
 def _reason(reason: str | None, missing: str) -> str:
     reason = (reason or "").strip()
     if not reason:
-        raise DomainError(missing)
+        raise InvalidInput(missing, "reason")
     if len(reason) > REASON_MAX:
-        raise DomainError(_("Use at most %(max)d characters.", max=REASON_MAX))
+        raise InvalidInput(_("Use at most %(max)d characters.", max=REASON_MAX), "reason")
     return reason
 
 
@@ -104,10 +104,10 @@ def start(user: User, referral_id: int) -> Referral:
 def complete(user: User, referral_id: int, outcome: str, note: str | None = None) -> Referral:
     """The receiving organisation closes the referral with an outcome and a note."""
     if outcome not in OUTCOMES:
-        raise DomainError(_("Choose how it ended."))
+        raise InvalidInput(_("Choose how it ended."), "outcome")
     note = (note or "").strip() or None
     if note and len(note) > REASON_MAX:
-        raise DomainError(_("Use at most %(max)d characters.", max=REASON_MAX))
+        raise InvalidInput(_("Use at most %(max)d characters.", max=REASON_MAX), "note")
     referral = referral_for(user, referral_id)
     _move(referral, "completed", user, note, outcome=outcome)
     referral.outcome, referral.outcome_note = outcome, note
