@@ -167,3 +167,13 @@ LOCATION_PROBLEM_LABELS: dict[str, LazyString] = {
     "pc4_ambiguous": _l("postcode area belongs to more than one team"),
 }
 _complete(OUTCOME_LABELS, OUTCOMES, "OUTCOME_LABELS")
+
+#: The kinds of crack in the report (``app.services.cracks.KINDS``).
+CRACK_LABELS: dict[str, LazyString] = {
+    "request_without_owner": _l("Request without an owning team"),
+    "request_stranded": _l("Request in progress that nobody works on"),
+    "referral_overdue": _l("Referral without an answer past its deadline"),
+    "dead_letter": _l("Message that could not be delivered"),
+    "task_unassigned": _l("Task waiting more than a working day"),
+    "legal_deadline_passed": _l("Legal deadline passed"),
+}

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Any
 
 from flask import Blueprint, current_app, flash, jsonify, redirect, render_template, url_for
@@ -17,7 +18,7 @@ from app.forms.intake import StaffIntakeForm, intake_data
 from app.i18n import _, _l
 from app.models import Referral, SupportRequest, Task, Tenant
 from app.partner import add_referral_views
-from app.services import maps
+from app.services import cracks, maps
 from app.services import referrals as referral_service
 from app.services.intake import new_submission_token, submit_request
 from app.services.referrals import REASON_MAX
@@ -87,10 +88,24 @@ def _request_page(reference: str, failed: WithdrawForm | None = None,
         else WithdrawForm(prefix=f"withdraw-{referral.id}")
         for referral in request_row.referrals
     }
+    legal_due = cracks.wmo_due_date(request_row)
     return render_template("staff/request.html", request=request_row,
                            location_problems=LOCATION_PROBLEM_LABELS,
+                           legal_due=legal_due,
+                           legal_days_left=(legal_due - dt.date.today()).days if legal_due else None,
                            owns=request_row.owner_team_id == current_user.team_id,
                            withdraw_forms=withdraw_forms)
+
+
+@bp.route("/cracks")
+@roles_required("team_lead")
+def cracks_page() -> Any:
+    """For the team lead: where someone of this team may fall through the cracks."""
+    tenant = db.session.get(Tenant, current_user.tenant_id)
+    assert tenant is not None
+    report = cracks.find_cracks(tenant)
+    return render_template("staff/cracks.html", cracks=report.for_team(current_user.team_id),
+                           dead_letters=report.counts()["dead_letter"])
 
 
 @bp.route("/referrals/<int:referral_id>/withdraw", methods=["POST"])

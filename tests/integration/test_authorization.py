@@ -44,6 +44,7 @@ MATRIX = [
     ("GET", "/staff/requests/new", {"staff_noord", "lead_noord", "staff_zuid"}),
     ("GET", "/staff/map", {"staff_noord", "lead_noord", "staff_zuid"}),
     ("GET", "/staff/map.json", {"staff_noord", "lead_noord", "staff_zuid"}),
+    ("GET", "/staff/cracks", {"lead_noord"}),
     ("GET", "/staff/referrals/{referral}", set()),  # sent to a partner, not to a team
     ("GET", "/partner/", {"partner_schuldhulp", "partner_welzijn"}),
     ("GET", "/partner/referrals/{referral}", {"partner_schuldhulp"}),

@@ -1,0 +1,84 @@
+"""The cracks report: each kind of crack found, on the CLI and on the team lead's page."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+
+from sqlalchemy import select, update
+
+from app.extensions import db
+from app.models import OutboxMessage, Referral, SupportRequest, Task
+from app.services.cracks import find_cracks
+from tests.conftest import login
+from tests.integration.helpers import form_data, submit_form
+
+
+def _submit(client, **changes):
+    assert submit_form(client, "/demo/hulpvraag", form_data(**changes)).status_code == 302
+    return db.session.scalars(select(SupportRequest).order_by(SupportRequest.id.desc())).first()
+
+
+def _kinds(report):
+    return sorted(crack.kind for crack in report.cracks)
+
+
+def test_a_fresh_request_has_no_cracks_and_the_cli_says_so(app, client, demo):
+    _submit(client)
+    result = app.test_cli_runner().invoke(args=["cracks", "--tenant", "demo"])
+    assert result.exit_code == 0, result.output
+    assert "No cracks." in result.output
+
+
+def test_every_kind_of_crack_is_found(app, client, demo):
+    late = _submit(client)  # referral to Schuldhulp
+    db.session.execute(update(Referral).values(due_date=dt.date.today() - dt.timedelta(days=3)))
+    db.session.commit()
+    unknown = _submit(client, postcode="1234 AB")  # central intake, location task
+    old = dt.datetime.now() - dt.timedelta(days=10)
+    db.session.execute(update(Task).where(Task.request_id == unknown.id).values(created_at=old))
+    db.session.commit()
+    wmo = _submit(client, postcode="9999 CA", life_areas=["huishouden"], age="82")
+    wmo.created_at = dt.datetime.now() - dt.timedelta(days=50)
+    db.session.commit()
+    stranded = _submit(client, life_areas=["anders"])
+    stranded.status = "in_progress"
+    message = db.session.scalars(select(OutboxMessage)).first()
+    message.state, message.last_error = "dead", "550 mailbox unavailable"
+    db.session.commit()
+
+    report = find_cracks()
+    assert _kinds(report) == ["dead_letter", "legal_deadline_passed", "referral_overdue",
+                              "request_stranded", "task_unassigned"]
+    by_kind = {crack.kind: crack for crack in report.cracks}
+    assert by_kind["referral_overdue"].reference == late.reference
+    assert by_kind["task_unassigned"].reference == unknown.reference
+    assert by_kind["legal_deadline_passed"].reference == wmo.reference
+    assert by_kind["request_stranded"].reference == stranded.reference
+
+    result = app.test_cli_runner().invoke(args=["cracks", "--json"])
+    assert result.exit_code == 1
+    assert json.loads(result.output)["counts"]["dead_letter"] == 1
+
+
+def test_the_team_lead_sees_the_cracks_of_the_team(app, client, demo):
+    late = _submit(client)
+    db.session.execute(update(Referral).values(due_date=dt.date.today() - dt.timedelta(days=3)))
+    db.session.commit()
+    lead = app.test_client()
+    login(lead, "lead-noord@demo.wijkloket.example")
+    page = lead.get("/staff/cracks?lang=en").get_data(as_text=True)
+    assert late.reference in page
+    assert "Referral without an answer past its deadline" in page
+    zuid_staff = app.test_client()
+    login(zuid_staff, "zuid@demo.wijkloket.example")
+    assert zuid_staff.get("/staff/cracks").status_code in (403, 404)
+
+
+def test_staff_see_the_days_left_for_a_wmo_investigation(app, client, demo):
+    request = _submit(client, postcode="9999 CA", life_areas=["huishouden"], age="82")
+    staff = app.test_client()
+    login(staff, "zuid@demo.wijkloket.example")
+    page = staff.get(f"/staff/requests/{request.reference}?lang=en").get_data(as_text=True)
+    assert "Wmo investigation due" in page
+    assert "42 days left" in page
