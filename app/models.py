@@ -200,7 +200,9 @@ class SupportRequest(db.Model):
     reference: Mapped[str] = mapped_column(String(20), unique=True)
     # Idempotent submission: the same form token never creates a second request.
     submission_token: Mapped[str | None] = mapped_column(String(64), unique=True)
-    status_token_hash: Mapped[str | None] = mapped_column(String(64))
+    # With SECRET_KEY and the reference, derives the status page's secret (intake.status_token);
+    # a new salt revokes old links.
+    status_salt: Mapped[str] = mapped_column(String(32))
     channel: Mapped[str] = mapped_column(String(16))
     language: Mapped[str] = mapped_column(String(8))
     for_whom: Mapped[str] = mapped_column(String(8))

@@ -14,7 +14,7 @@ from app.api.openapi import openapi_document
 from app.extensions import db
 from app.forms.intake import IntakeForm, intake_data
 from app.models import ApiToken, SupportRequest, Tenant
-from app.services.intake import status_token_hash, submit_request
+from app.services.intake import find_by_submission_token, status_token, submit_request
 from referral_rules.vocabulary import CHANNELS
 
 bp = Blueprint("api", __name__)
@@ -155,13 +155,13 @@ def create_request() -> Any:
     if errors:
         return _error(422, "invalid_request", "Some fields are not valid.", fields=errors)
     data = intake_data(form, channel=channel, language=language)
-    created = submit_request(g.tenant, data)
+    existing = find_by_submission_token(g.tenant, data.submission_token)
+    created = existing or submit_request(g.tenant, data)
     body = request_json(created)
-    if created.submission_token == data.submission_token and data.status_token and \
-            created.status_token_hash == status_token_hash(data.status_token):
+    if existing is None:
         # Only the call that created the request learns the status page's secret.
         body["status_url"] = url_for("resident.status", tenant=g.tenant.slug,
-                                     reference=created.reference, token=data.status_token,
+                                     reference=created.reference, token=status_token(created),
                                      _external=True)
     return body, 201
 

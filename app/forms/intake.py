@@ -31,7 +31,7 @@ from wtforms.validators import (
 from app.forms.base import BaseForm
 from app.forms.validators import DutchPostcode, HouseNumber, PhoneNumber, RequiredUnless
 from app.i18n import _l
-from app.services.intake import IntakeData, new_status_token
+from app.services.intake import IntakeData
 from app.vocabulary import (
     CHANNEL_LABELS,
     CONTACT_PREFERENCE_LABELS,
@@ -226,5 +226,4 @@ def intake_data(form: IntakeForm, *, channel: str, language: str) -> IntakeData:
         contact_phone=form.contact_phone.data or None,
         contact_preferred=form.contact_preferred.data or None,
         submission_token=form.submission_token.data or None,
-        status_token=new_status_token(),
     )

@@ -25,6 +25,7 @@ from app.services.intake import (
     find_by_submission_token,
     new_submission_token,
     request_by_status_token,
+    status_token,
     submit_request,
 )
 from app.services.routing import municipality_of
@@ -69,10 +70,6 @@ def intake(tenant: str) -> Any:
         request_row = existing or submit_request(tenant_row, data)
         remembered = [r for r in session.get("references", []) if r != request_row.reference]
         session["references"] = [request_row.reference, *remembered][:_REMEMBERED]
-        if existing is None and data.status_token:
-            tokens = dict(list(session.get("status_tokens", {}).items())[-(_REMEMBERED - 1):])
-            tokens[request_row.reference] = data.status_token
-            session["status_tokens"] = tokens
         return redirect(
             url_for("resident.confirmation", tenant=tenant, reference=request_row.reference)
         )
@@ -97,9 +94,9 @@ def confirmation(tenant: str, reference: str) -> Any:
     elsewhere = None
     if request_row.location_problem == "outside_area" and request_row.lon is not None:
         elsewhere = municipality_of(request_row.lon, request_row.lat, besides=tenant_row)
-    token = session.get("status_tokens", {}).get(reference)
+    token = status_token(request_row)
     status_url = url_for("resident.status", tenant=tenant, reference=reference, token=token,
-                         _external=True) if token else None
+                         _external=True)
     return render_template("resident/confirmation.html", tenant=tenant_row, request=request_row,
                            elsewhere=elsewhere, status_url=status_url, status_code=token)
 

@@ -7,6 +7,7 @@ loses the request: the gap becomes a task for the central intake team.
 
 from __future__ import annotations
 
+import base64
 import datetime as dt
 import hashlib
 import hmac
@@ -61,8 +62,6 @@ class IntakeData:
     contact_phone: str | None = None
     contact_preferred: str | None = None
     submission_token: str | None = None
-    # The secret of the resident's status page; the caller keeps it, we store its hash.
-    status_token: str | None = None
     extra_facts: dict[str, Any] = field(default_factory=dict)
 
     def facts(self) -> dict[str, Any]:
@@ -146,7 +145,7 @@ def submit_request(
         tenant_id=tenant.id,
         reference=next_reference(today.year),
         submission_token=data.submission_token,
-        status_token_hash=status_token_hash(data.status_token or new_status_token()),
+        status_salt=secrets.token_hex(8),
         channel=data.channel,
         language=data.language,
         for_whom=data.for_whom,
@@ -299,21 +298,23 @@ def _refer(
         )
 
 
-def new_status_token() -> str:
-    """The secret that opens a request's status page (with its reference)."""
-    return secrets.token_urlsafe(12)
+def status_token(request: SupportRequest) -> str:
+    """The secret that opens a request's status page (with its reference).
 
-
-def status_token_hash(token: str) -> str:
-    return hashlib.sha256(token.encode()).hexdigest()
+    Derived, not stored: HMAC of the request's salt and reference under SECRET_KEY, so every
+    e-mail can carry the link and a new salt revokes it.
+    """
+    key = current_app.config["SECRET_KEY"].encode()
+    digest = hmac.new(key, f"status:{request.status_salt}:{request.reference}".encode(),
+                      hashlib.sha256).digest()
+    return base64.urlsafe_b64encode(digest).decode()[:16]
 
 
 def request_by_status_token(tenant: Tenant, reference: str, token: str) -> SupportRequest | None:
     """The request when reference and token match; None otherwise (no hint which was wrong)."""
     request = db.session.scalar(select(SupportRequest).where(
         SupportRequest.tenant_id == tenant.id, SupportRequest.reference == reference.upper()))
-    expected = request.status_token_hash if request is not None else None
-    if expected is None or not hmac.compare_digest(expected, status_token_hash(token or "")):
+    if request is None or not hmac.compare_digest(status_token(request), token or ""):
         return None
     return request
 

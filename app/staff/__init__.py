@@ -89,10 +89,11 @@ def _request_page(reference: str, failed: WithdrawForm | None = None,
         for referral in request_row.referrals
     }
     legal_due = cracks.wmo_due_date(request_row)
+    days_left = (legal_due - dt.date.today()).days if legal_due else None
     return render_template("staff/request.html", request=request_row,
                            location_problems=LOCATION_PROBLEM_LABELS,
                            legal_due=legal_due,
-                           legal_days_left=(legal_due - dt.date.today()).days if legal_due else None,
+                           legal_days_left=days_left,
                            owns=request_row.owner_team_id == current_user.team_id,
                            withdraw_forms=withdraw_forms)
 

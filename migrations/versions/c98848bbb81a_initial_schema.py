@@ -1,8 +1,8 @@
 """initial schema
 
-Revision ID: d961cbca937b
+Revision ID: c98848bbb81a
 Revises: 
-Create Date: 2026-11-24 22:11:43.365354
+Create Date: 2026-11-24 22:25:11.161709
 
 """
 from alembic import op
@@ -10,7 +10,7 @@ import sqlalchemy as sa
 
 
 # revision identifiers, used by Alembic.
-revision = 'd961cbca937b'
+revision = 'c98848bbb81a'
 down_revision = None
 branch_labels = None
 depends_on = None
@@ -210,7 +210,7 @@ def upgrade():
     sa.Column('tenant_id', sa.Integer(), nullable=False),
     sa.Column('reference', sa.String(length=20), nullable=False),
     sa.Column('submission_token', sa.String(length=64), nullable=True),
-    sa.Column('status_token_hash', sa.String(length=64), nullable=True),
+    sa.Column('status_salt', sa.String(length=32), nullable=False),
     sa.Column('channel', sa.String(length=16), nullable=False),
     sa.Column('language', sa.String(length=8), nullable=False),
     sa.Column('for_whom', sa.String(length=8), nullable=False),
