@@ -222,6 +222,13 @@ class SupportRequest(db.Model):
     contact_phone: Mapped[str | None] = mapped_column(String(32))
     contact_preferred: Mapped[str | None] = mapped_column(String(16))
     consent_share: Mapped[bool] = mapped_column(Boolean, default=False)
+    email_updates: Mapped[bool] = mapped_column(Boolean, default=False)
+    closed_at: Mapped[dt.datetime | None] = mapped_column(DateTime)
+    close_note: Mapped[str | None] = mapped_column(Text)
+    # The resident's answer after closure: ja, deels, nee (+ comment).
+    feedback: Mapped[str | None] = mapped_column(String(8))
+    feedback_comment: Mapped[str | None] = mapped_column(Text)
+    feedback_at: Mapped[dt.datetime | None] = mapped_column(DateTime)
     lon: Mapped[float | None] = mapped_column(Float)
     lat: Mapped[float | None] = mapped_column(Float)
     location_precision: Mapped[str | None] = mapped_column(String(8))  # pc6, pc4, geocoded

@@ -114,6 +114,7 @@ TASK_KIND_LABELS: dict[str, LazyString] = {
     "referral_declined": _l("A referral was declined: find another route"),
     "referral_returned": _l("A referral was given back: find another route"),
     "referral_expired": _l("A referral got no answer in time: find another route"),
+    "reopen_request": _l("The resident was not helped: look at the question again"),
     "consent_needed": _l("Ask the resident for consent to share"),
     "crisis": _l("Crisis: contact the resident today"),
     "transition_18": _l("Turning 18: arrange a warm handover to adult support"),
@@ -124,6 +125,12 @@ OUTCOME_LABELS: dict[str, LazyString] = {
     "doorverwezen": _l("Referred on to someone else"),
     "niet_bereikt": _l("Could not reach the resident"),
     "afgezien": _l("The resident did not want help after all"),
+}
+
+FEEDBACK_LABELS: dict[str, LazyString] = {
+    "ja": _l("Yes, I got the help I needed"),
+    "deels": _l("Partly"),
+    "nee": _l("No"),
 }
 
 ROLE_LABELS: dict[str, LazyString] = {

@@ -153,6 +153,7 @@ class IntakeForm(BaseForm):
         choices=_choices(CONTACT_PREFERENCE_LABELS),
         validators=[Optional()],
     )
+    email_updates = BooleanField(_l("Send me an e-mail when something changes in my question"))
     consent_share = RadioField(
         _l("May we share your question with the organisations that can help you?"),
         choices=[SelectChoice("yes", _l("Yes, you may share it")),
@@ -188,6 +189,12 @@ class IntakeForm(BaseForm):
         }.get(preferred.data or "")
         if missing and not missing[0].data and not missing[0].errors:
             preferred.errors = [*preferred.errors, str(missing[1])]
+            valid = False
+        if self.email_updates.data and not email.data and not email.errors:
+            self.email_updates.errors = [
+                *self.email_updates.errors,
+                str(_l("Enter an e-mail address to get e-mails about your question.")),
+            ]
             valid = False
         return valid
 
@@ -225,5 +232,6 @@ def intake_data(form: IntakeForm, *, channel: str, language: str) -> IntakeData:
         contact_email=form.contact_email.data or None,
         contact_phone=form.contact_phone.data or None,
         contact_preferred=form.contact_preferred.data or None,
+        email_updates=bool(form.email_updates.data and form.contact_email.data),
         submission_token=form.submission_token.data or None,
     )

@@ -8,6 +8,7 @@ from flask import (
     Blueprint,
     abort,
     current_app,
+    flash,
     g,
     redirect,
     render_template,
@@ -16,10 +17,14 @@ from flask import (
     url_for,
 )
 from sqlalchemy import select
+from wtforms import RadioField, TextAreaField
+from wtforms.fields.choices import SelectChoice
+from wtforms.validators import InputRequired, Length, Optional
 
 from app.extensions import db, limiter
+from app.forms.base import BaseForm
 from app.forms.intake import IntakeForm, intake_data
-from app.i18n import get_locale
+from app.i18n import _, _l, get_locale
 from app.models import SupportRequest, Tenant
 from app.services.intake import (
     find_by_submission_token,
@@ -28,7 +33,9 @@ from app.services.intake import (
     status_token,
     submit_request,
 )
+from app.services.referrals import give_feedback
 from app.services.routing import municipality_of
+from app.vocabulary import FEEDBACK_LABELS
 
 bp = Blueprint("resident", __name__)
 
@@ -132,8 +139,40 @@ def status(tenant: str, reference: str, token: str) -> Any:
     return _status_page(tenant_row, found)
 
 
-def _status_page(tenant: Tenant, request_row: SupportRequest) -> Any:
+class FeedbackForm(BaseForm):
+    answer = RadioField(
+        _l("Did you get the help you needed?"),
+        choices=[SelectChoice(code, label) for code, label in FEEDBACK_LABELS.items()],
+        validators=[InputRequired(message=_l("Choose an answer."))],
+    )
+    comment = TextAreaField(
+        _l("Anything you want to tell us? (optional)"),
+        validators=[Optional(), Length(max=2000, message=_l("Use at most 2000 characters."))],
+    )
+
+
+@bp.route("/<tenant>/status/<reference>/<token>/feedback", methods=["POST"])
+@limiter.limit(_status_limit)
+def feedback(tenant: str, reference: str, token: str) -> Any:
+    tenant_row = tenant_or_404(tenant)
+    found = request_by_status_token(tenant_row, reference, token)
+    if found is None:
+        abort(404)
+    form = FeedbackForm()
+    if not form.validate_on_submit():
+        return _status_page(tenant_row, found, form), 422
+    give_feedback(found, form.answer.data, form.comment.data)
+    flash(_("Thank you for your answer."), "success")
+    return redirect(url_for("resident.status", tenant=tenant, reference=found.reference,
+                            token=token))
+
+
+def _status_page(tenant: Tenant, request_row: SupportRequest,
+                 form: FeedbackForm | None = None) -> Any:
     g.no_store = True
     referrals = sorted(request_row.referrals, key=lambda r: (r.created_at, r.id))
+    feedback_url = url_for("resident.feedback", tenant=tenant.slug,
+                           reference=request_row.reference, token=status_token(request_row))
     return render_template("resident/status.html", tenant=tenant, request=request_row,
-                           referrals=referrals)
+                           referrals=referrals, feedback_form=form or FeedbackForm(),
+                           feedback_url=feedback_url), (422 if form and form.errors else 200)

@@ -61,6 +61,7 @@ class IntakeData:
     contact_email: str | None = None
     contact_phone: str | None = None
     contact_preferred: str | None = None
+    email_updates: bool = False  # the resident opted in to e-mails about the question
     submission_token: str | None = None
     extra_facts: dict[str, Any] = field(default_factory=dict)
 
@@ -164,6 +165,7 @@ def submit_request(
         contact_email=data.contact_email,
         contact_phone=data.contact_phone,
         contact_preferred=data.contact_preferred,
+        email_updates=data.email_updates and bool(data.contact_email),
         consent_share=data.consent_share,
         lon=placement.lon,
         lat=placement.lat,
@@ -191,6 +193,7 @@ def submit_request(
             _add_task(request, owner, "crisis", _("Danger or crisis: contact the resident today."))
             notices.crisis_alert(tenant, request, owner)
 
+    notices.to_resident(tenant, request, "received")
     audit.record(
         "request.submitted",
         tenant_id=tenant.id,

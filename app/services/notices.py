@@ -6,7 +6,7 @@ the reference, the deadline and a link to log in.
 
 from __future__ import annotations
 
-from flask import current_app, render_template
+from flask import current_app, render_template, url_for
 
 from app.i18n import _, force_locale
 from app.models import Partner, Referral, SupportRequest, Team, Tenant
@@ -76,6 +76,7 @@ def referral_sent(tenant: Tenant, request: SupportRequest, referral: Referral) -
         _to_receiver(tenant, request, referral, "referral.sent",
                      _("New referral %(reference)s", reference=request.reference),
                      "mail/referral_sent.txt")
+    to_resident(tenant, request, "referred", referral)
 
 
 def referral_reminder(tenant: Tenant, request: SupportRequest, referral: Referral) -> None:
@@ -145,3 +146,29 @@ def referral_returned_to_owner(
             team=owner,
             link=portal_url(f"/staff/requests/{request.reference}"),
         )
+
+
+_RESIDENT_SUBJECTS = {
+    "received": lambda r: _("We received your question %(reference)s", reference=r.reference),
+    "picked_up": lambda r: _("Someone is working on your question %(reference)s",
+                             reference=r.reference),
+    "referred": lambda r: _("News about your question %(reference)s", reference=r.reference),
+    "closed": lambda r: _("Your question %(reference)s is closed", reference=r.reference),
+}
+
+
+def to_resident(tenant: Tenant, request: SupportRequest, event: str,
+                referral: Referral | None = None) -> None:
+    """An e-mail to a resident who opted in, in their language, with the status link."""
+    if not request.email_updates or not request.contact_email:
+        return
+    from app.services.intake import status_token  # intake imports this module
+
+    link = portal_url(url_for("resident.status", tenant=tenant.slug, reference=request.reference,
+                              token=status_token(request)))
+    key = (f"referral-{referral.id}-resident-{event}" if referral is not None
+           else f"request-{request.id}-resident-{event}")
+    with force_locale(request.language or "nl"):
+        _mail(tenant, request.contact_email, f"resident.{event}", key,
+              _RESIDENT_SUBJECTS[event](request), f"mail/resident_{event}.txt",
+              request=request, referral=referral, link=link)

@@ -11,7 +11,7 @@ from sqlalchemy import select
 
 from app.extensions import db
 from app.i18n import _, force_locale
-from app.lifecycle import BACK_TO_OWNER, IllegalTransition, check_transition
+from app.lifecycle import BACK_TO_OWNER, LIVE_STATES, IllegalTransition, check_transition
 from app.models import Referral, SupportRequest, Task, Tenant, User, utcnow
 from app.services import audit, notices
 from app.services.errors import Conflict, InvalidInput, NotFound
@@ -239,8 +239,62 @@ def pick_up(user: User, reference: str) -> SupportRequest:
         object_id=request.id,
         actor=user,
     )
+    tenant = db.session.get(Tenant, request.tenant_id)
+    assert tenant is not None
+    notices.to_resident(tenant, request, "picked_up")
     db.session.commit()
     return request
+
+
+def close_request(user: User, reference: str, note: str) -> SupportRequest:
+    """The owning team closes the request; open tasks end with it, live referrals must not."""
+    note = _reason(note, _("Write down how the question ended."))
+    request = request_for_staff(user, reference)
+    if request.owner_team_id != user.team_id:
+        raise NotFound(_("This request does not exist or is not for your team."))
+    if request.status == "closed":
+        raise Conflict(_("This request is closed."))
+    if any(r.state in LIVE_STATES for r in request.referrals):
+        raise Conflict(_("Some referrals are still open. Withdraw them or wait until they "
+                         "are finished."))
+    now = utcnow()
+    for task in request.tasks:
+        if task.state == "open":
+            task.state, task.done_at, task.done_by_id = "done", now, user.id
+    request.status, request.closed_at, request.close_note = "closed", now, note
+    audit.record("request.closed", tenant_id=request.tenant_id, object_type="support_request",
+                 object_id=request.id, actor=user, reason=note)
+    tenant = db.session.get(Tenant, request.tenant_id)
+    assert tenant is not None
+    notices.to_resident(tenant, request, "closed")
+    db.session.commit()
+    return request
+
+
+FEEDBACK_ANSWERS = ("ja", "deels", "nee")
+
+
+def give_feedback(request: SupportRequest, answer: str, comment: str | None) -> None:
+    """The resident's answer after closure; "nee" asks the owning team to look again."""
+    if answer not in FEEDBACK_ANSWERS:
+        raise InvalidInput(_("Choose an answer."), "answer")
+    comment = (comment or "").strip() or None
+    if comment and len(comment) > REASON_MAX:
+        raise InvalidInput(_("Use at most %(max)d characters.", max=REASON_MAX), "comment")
+    if request.status != "closed" or request.feedback is not None:
+        raise Conflict(_("Thank you, we already have your answer."))
+    request.feedback, request.feedback_comment, request.feedback_at = answer, comment, utcnow()
+    audit.record("request.feedback", tenant_id=request.tenant_id, object_type="support_request",
+                 object_id=request.id, actor_label="resident", answer=answer)
+    if answer == "nee":
+        with force_locale("nl"):
+            reason = _("The resident says the question was not solved. Look at it again.")
+            if comment:
+                reason += " " + _("The resident wrote: %(comment)s", comment=comment)
+        db.session.add(Task(tenant_id=request.tenant_id, request_id=request.id,
+                            team_id=request.owner_team_id, kind="reopen_request",
+                            reason=reason))
+    db.session.commit()
 
 
 def complete_task(user: User, task_id: int) -> Task:

@@ -27,6 +27,16 @@ from app.vocabulary import LOCATION_PROBLEM_LABELS
 bp = Blueprint("staff", __name__)
 
 
+class CloseForm(BaseForm):
+    note = TextAreaField(
+        _l("How did the question end?"),
+        validators=[
+            InputRequired(message=_l("Write down how the question ended.")),
+            Length(max=REASON_MAX, message=_l("Use at most %(max)d characters.", max=REASON_MAX)),
+        ],
+    )
+
+
 class WithdrawForm(BaseForm):
     reason = TextAreaField(
         _l("Why do you withdraw it?"),
@@ -81,7 +91,7 @@ def request_detail(reference: str) -> Any:
 
 
 def _request_page(reference: str, failed: WithdrawForm | None = None,
-                  failed_referral: int | None = None) -> Any:
+                  failed_referral: int | None = None, close_form: CloseForm | None = None) -> Any:
     request_row = referral_service.request_for_staff(current_user, reference)
     withdraw_forms = {
         referral.id: failed if referral.id == failed_referral and failed is not None
@@ -95,7 +105,8 @@ def _request_page(reference: str, failed: WithdrawForm | None = None,
                            legal_due=legal_due,
                            legal_days_left=days_left,
                            owns=request_row.owner_team_id == current_user.team_id,
-                           withdraw_forms=withdraw_forms)
+                           withdraw_forms=withdraw_forms,
+                           close_form=close_form or CloseForm())
 
 
 @bp.route("/cracks")
@@ -135,6 +146,17 @@ def send_referral(referral_id: int) -> Any:
 def pick_up(reference: str) -> Any:
     referral_service.pick_up(current_user, reference)
     flash(_("You are now the coordinator of this request."), "success")
+    return redirect(url_for("staff.request_detail", reference=reference))
+
+
+@bp.route("/requests/<reference>/close", methods=["POST"])
+@roles_required(*STAFF_ROLES)
+def close(reference: str) -> Any:
+    form = CloseForm()
+    if not form.validate_on_submit():
+        return _request_page(reference, close_form=form), 422
+    referral_service.close_request(current_user, reference, form.note.data)
+    flash(_("The request is closed."), "success")
     return redirect(url_for("staff.request_detail", reference=reference))
 
 

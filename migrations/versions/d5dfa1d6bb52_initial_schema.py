@@ -1,8 +1,8 @@
 """initial schema
 
-Revision ID: c98848bbb81a
+Revision ID: d5dfa1d6bb52
 Revises: 
-Create Date: 2026-11-24 22:25:11.161709
+Create Date: 2026-11-24 22:27:43.041255
 
 """
 from alembic import op
@@ -10,7 +10,7 @@ import sqlalchemy as sa
 
 
 # revision identifiers, used by Alembic.
-revision = 'c98848bbb81a'
+revision = 'd5dfa1d6bb52'
 down_revision = None
 branch_labels = None
 depends_on = None
@@ -230,6 +230,12 @@ def upgrade():
     sa.Column('contact_phone', sa.String(length=32), nullable=True),
     sa.Column('contact_preferred', sa.String(length=16), nullable=True),
     sa.Column('consent_share', sa.Boolean(), nullable=False),
+    sa.Column('email_updates', sa.Boolean(), nullable=False),
+    sa.Column('closed_at', sa.DateTime(), nullable=True),
+    sa.Column('close_note', sa.Text(), nullable=True),
+    sa.Column('feedback', sa.String(length=8), nullable=True),
+    sa.Column('feedback_comment', sa.Text(), nullable=True),
+    sa.Column('feedback_at', sa.DateTime(), nullable=True),
     sa.Column('lon', sa.Float(), nullable=True),
     sa.Column('lat', sa.Float(), nullable=True),
     sa.Column('location_precision', sa.String(length=8), nullable=True),
