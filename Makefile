@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 FLASK := $(BIN)/flask --app wsgi
 PG_TEST_URL ?= postgresql+psycopg://postgres@127.0.0.1:5432/test
 
-.PHONY: help install demo run worker test test-sqlite test-postgres translations lint typecheck clean
+.PHONY: help install demo run worker test test-sqlite test-postgres translations lint typecheck rules clean
 
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-14s %s\n", $$1, $$2}'
@@ -53,6 +53,13 @@ translations: install ## Extract, update (-N) and compile the catalogues
 
 lint: install ## ruff
 	$(BIN)/ruff check .
+
+rules: install ## Check and test every shipped ruleset (gaps, unaddressed life areas, example cases)
+	@for ruleset in referral_rules/rulesets/*.cases.yaml; do \
+	  slug=$$(basename $$ruleset .cases.yaml); \
+	  $(FLASK) rules check --tenant $$slug >/dev/null || { $(FLASK) rules check --tenant $$slug; exit 1; }; \
+	  $(FLASK) rules test --tenant $$slug || exit 1; \
+	done
 
 typecheck: install ## mypy (strict on geo/ and referral_rules/)
 	$(BIN)/mypy --strict geo referral_rules

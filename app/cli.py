@@ -112,8 +112,10 @@ def register(app: Flask) -> None:
     for command in (tenant_cli, token_cli, demo_cli, worker_command):
         app.cli.add_command(command)
     from app.cli_geo import geo_cli
+    from app.cli_rules import rules_cli
 
     app.cli.add_command(geo_cli)
+    app.cli.add_command(rules_cli)
     app.cli.add_command(cracks_command)
 
 

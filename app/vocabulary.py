@@ -115,6 +115,7 @@ TASK_KIND_LABELS: dict[str, LazyString] = {
     "referral_returned": _l("A referral was given back: find another route"),
     "referral_expired": _l("A referral got no answer in time: find another route"),
     "reopen_request": _l("The resident was not helped: look at the question again"),
+    "home_visit": _l("Plan a home visit"),
     "consent_needed": _l("Ask the resident for consent to share"),
     "crisis": _l("Crisis: contact the resident today"),
     "transition_18": _l("Turning 18: arrange a warm handover to adult support"),

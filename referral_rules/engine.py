@@ -19,10 +19,12 @@ __all__ = ["Decision", "FactError", "Reason", "Route", "TaskAction", "evaluate",
 
 PRIORITY_ORDER = ("normaal", "spoed", "crisis")
 DEFAULT_RULE_ID = "_default"
+#: Facts every decision needs; a missing one is an error, never a silent default.
+REQUIRED_FACTS = ("life_areas", "urgency")
 
 
 class FactError(ValueError):
-    """The facts are invalid (unknown value, wrong type)."""
+    """The facts are invalid (missing, unknown value, wrong type); the message names the fact."""
 
 
 @dataclass(frozen=True)
@@ -101,7 +103,11 @@ def _choice(facts: Mapping[str, Any], name: str, allowed: tuple[str, ...]) -> No
 
 
 def normalize_facts(facts: Mapping[str, Any], on: dt.date) -> dict[str, Any]:
-    """Check the facts and derive ``age`` from ``birth_date``; raise FactError."""
+    """Check the facts and derive ``age`` from ``birth_date``.
+
+    ``life_areas`` and ``urgency`` are required. Raises FactError, whose message starts with
+    the name of the offending fact.
+    """
     result = dict(facts)
     birth = result.get("birth_date")
     if birth is not None:
@@ -117,17 +123,31 @@ def normalize_facts(facts: Mapping[str, Any], on: dt.date) -> dict[str, Any]:
     valid_age = isinstance(age, int) and not isinstance(age, bool) and 0 <= age <= 130
     if age is not None and not valid_age:
         raise FactError(f"age: expected a whole number from 0 to 130, got {age!r}")
-    areas = result.get("life_areas", [])
-    if not isinstance(areas, list | tuple) or any(a not in LIFE_AREAS for a in areas):
+    for name in REQUIRED_FACTS:
+        if result.get(name) is None:
+            raise FactError(f"{name}: missing (a required fact)")
+    areas = result["life_areas"]
+    if not isinstance(areas, list | tuple) or any(
+        not isinstance(a, str) or a not in LIFE_AREAS for a in areas
+    ):
         raise FactError(f"life_areas: expected a list of {', '.join(LIFE_AREAS)}")
     result["life_areas"] = list(areas)
-    result.setdefault("urgency", "normaal")
     _choice(result, "urgency", URGENCIES)
     _choice(result, "for_whom", FOR_WHOM)
     _choice(result, "housing", HOUSING)
     children = result.get("children_in_household")
-    if children is not None and (not isinstance(children, int) or children < 0):
+    if children is not None and (
+        not isinstance(children, int) or isinstance(children, bool) or children < 0
+    ):
         raise FactError("children_in_household: expected a whole number of 0 or more")
+    for name in ("buurt_code", "wijk_code", "language"):
+        if result.get(name) is not None and not isinstance(result[name], str):
+            raise FactError(f"{name}: expected text, got {result[name]!r}")
+    partners = result.get("known_partners")
+    if partners is not None and (
+        not isinstance(partners, list | tuple) or not all(isinstance(p, str) for p in partners)
+    ):
+        raise FactError("known_partners: expected a list of partner keys")
     zrm = result.get("zrm")
     if zrm is not None:
         if not isinstance(zrm, Mapping) or any(
@@ -146,9 +166,12 @@ def evaluate(ruleset: Ruleset, facts: Mapping[str, Any], on: dt.date | None = No
     tasks: list[TaskAction] = []
     fired: list[str] = []
     for rule in ruleset.rules:
-        matched = evaluate_condition(rule.when, facts)
-        if matched is None:
+        if not rule.matches(facts):
             continue
+        # Only a rule that fires is described in words (the slower, explaining evaluator).
+        matched = evaluate_condition(rule.when, facts)
+        if matched is None:  # pragma: no cover - compile_condition and it agree
+            raise AssertionError(f"rule {rule.id}: compiled and explained conditions disagree")
         fired.append(rule.id)
         reason = Reason(rule.id, rule.title, rule.basis, tuple(matched))
         for domain in rule.routes:

@@ -9,7 +9,7 @@ import hashlib
 import json
 import re
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
 from typing import Any
@@ -17,6 +17,7 @@ from typing import Any
 import jsonschema
 import yaml
 
+from referral_rules.conditions import Predicate, compile_condition
 from referral_rules.vocabulary import DOMAINS, FOR_WHOM, HOUSING, LIFE_AREAS, URGENCIES
 
 __all__ = [
@@ -64,6 +65,11 @@ class Rule:
     deadline_days: int | None = None
     requires_consent: bool | None = None
     task: TaskSpec | None = None
+    #: ``when`` compiled once (the engine's hot path); same meaning as evaluate_condition.
+    matches: Predicate = field(init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "matches", compile_condition(self.when))
 
 
 @dataclass(frozen=True)

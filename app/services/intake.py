@@ -137,9 +137,12 @@ def submit_request(
 
     today = dt.date.today()
     ruleset = ruleset_for(tenant)
-    decision = evaluate(ruleset, data.facts(), on=today)
     placement = place(tenant, data.postcode, data.house_number, data.no_fixed_address,
                       address=data.address)
+    facts = data.facts()
+    if placement.buurt_code:  # rules may depend on the neighbourhood (e.g. a district team)
+        facts.update(buurt_code=placement.buurt_code, wijk_code=placement.wijk_code)
+    decision = evaluate(ruleset, facts, on=today)
     owner = owner_team(tenant, placement)
 
     request = SupportRequest(

@@ -16,7 +16,7 @@ from referral_rules import (
     load_ruleset_file,
     ruleset_path,
 )
-from referral_rules.conditions import evaluate_condition, facts_used
+from referral_rules.conditions import compile_condition, evaluate_condition, facts_used
 
 ON = dt.date(2026, 11, 24)
 
@@ -42,10 +42,24 @@ def _ruleset(rules: str, **extra: str):
         ({"any": [{"urgency": "crisis"}, {"age": {"lt": 12}}]}, {"age": 8, "urgency": "x"}, True),
         ({"not": {"for_whom": "zelf"}}, {"for_whom": "zelf"}, False),
         ({"zrm.financien": {"lte": 2}}, {"zrm": {"financien": 1}}, True),
+        ({"zrm.financien": {"lte": 2}}, {"zrm": "veel"}, False),
+        ({"age": {"present": True}}, {"age": 0}, True),
+        ({"age": {"present": False, "lt": 5}}, {}, False),
+        ({"age": {"gte": 18}}, {"age": True}, False),  # a boolean is not a number
+        ({"age": {"gte": 18}}, {"age": "20"}, False),
+        ({"life_areas": {"contains_any": ["geld"]}}, {"life_areas": "geld"}, False),
+        ({"known_partners": {"contains_any": ["jens"]}}, {"known_partners": [["x"], "jens"]}, True),
+        ({"known_partners": {"contains_any": ["jens"]}}, {"known_partners": [["x"]]}, False),
+        ({"all": [{"urgency": "crisis"}, {"age": 3}, {"for_whom": "kind"}]},
+         {"urgency": "crisis", "age": 3, "for_whom": "kind"}, True),
+        ({"any": [{"age": 1}, {"age": 2}, {"age": 3}]}, {"age": 4}, False),
+        ({}, {}, True),
     ],
 )
 def test_conditions(condition, facts, holds):
     assert (evaluate_condition(condition, facts) is not None) is holds
+    # The engine's compiled form means exactly the same.
+    assert compile_condition(condition)(facts) is holds
 
 
 def test_matched_conditions_are_described_in_words():
@@ -61,7 +75,7 @@ def test_all_matching_rules_fire_and_routes_to_one_domain_merge():
         - {id: b, title: B, when: {housing: geen_vaste_woonplek}, then: {route: wonen, deadline_days: 2, priority: spoed}}
         - {id: c, title: C, when: {life_areas: {contains: geld}}, then: {route: schulden, requires_consent: true}}
     """)
-    decision = evaluate(ruleset, {"life_areas": ["wonen", "geld"],
+    decision = evaluate(ruleset, {"life_areas": ["wonen", "geld"], "urgency": "normaal",
                                   "housing": "geen_vaste_woonplek"}, on=ON)
     assert decision.fired_rule_ids == ("a", "b", "c")
     wonen, schulden = decision.routes
@@ -76,35 +90,56 @@ def test_all_matching_rules_fire_and_routes_to_one_domain_merge():
 
 def test_without_any_route_the_owning_wijkteam_handles_it():
     ruleset = _ruleset("- {id: a, title: A, when: {urgency: crisis}, then: {priority: crisis}}")
-    decision = evaluate(ruleset, {"life_areas": ["anders"]}, on=ON)
+    decision = evaluate(ruleset, {"life_areas": ["anders"], "urgency": "normaal"}, on=ON)
     assert decision.domains == ("wijkteam",)
     assert decision.routes[0].rule_ids == ("_default",)
 
 
 def test_age_is_derived_from_the_birth_date_on_the_decision_date():
     ruleset = _ruleset("- {id: minor, title: M, when: {age: {lt: 18}}, then: {route: jeugd}}")
-    facts = {"life_areas": ["opvoeden"], "birth_date": "2008-11-25"}
+    facts = {"life_areas": ["opvoeden"], "urgency": "normaal", "birth_date": "2008-11-25"}
     assert evaluate(ruleset, facts, on=ON).domains == ("jeugd",)
     assert evaluate(ruleset, facts, on=ON).age == 17
     assert evaluate(ruleset, facts, on=dt.date(2026, 11, 25)).domains == ("wijkteam",)
 
 
 @pytest.mark.parametrize(
-    "facts",
+    ("facts", "fact"),
     [
-        {"life_areas": ["gamen"]},
-        {"life_areas": "geld"},
-        {"life_areas": [], "urgency": "heel erg"},
-        {"life_areas": [], "age": -1},
-        {"life_areas": [], "age": "tien"},
-        {"life_areas": [], "birth_date": "2030-01-01"},
-        {"life_areas": [], "birth_date": "gisteren"},
-        {"life_areas": [], "zrm": {"financien": 9}},
+        ({"life_areas": ["gamen"]}, "life_areas"),
+        ({"life_areas": "geld"}, "life_areas"),
+        ({"life_areas": [["geld"]]}, "life_areas"),
+        ({"urgency": "heel erg"}, "urgency"),
+        ({"age": -3}, "age"),
+        ({"age": 140}, "age"),
+        ({"age": "tien"}, "age"),
+        ({"age": True}, "age"),
+        ({"birth_date": "2030-01-01"}, "birth_date"),
+        ({"birth_date": "gisteren"}, "birth_date"),
+        ({"for_whom": ["zelf"]}, "for_whom"),
+        ({"housing": "kasteel"}, "housing"),
+        ({"children_in_household": -1}, "children_in_household"),
+        ({"children_in_household": True}, "children_in_household"),
+        ({"zrm": {"financien": 9}}, "zrm"),
+        ({"buurt_code": 917}, "buurt_code"),
+        ({"known_partners": "jens"}, "known_partners"),
+        ({"life_areas": None}, "life_areas"),
+        ({"urgency": None}, "urgency"),
     ],
 )
-def test_invalid_facts_are_refused(facts):
+def test_invalid_or_missing_facts_are_refused_with_an_error_naming_the_fact(facts, fact):
     ruleset = _ruleset("- {id: a, title: A, when: {urgency: crisis}, then: {priority: crisis}}")
-    with pytest.raises(FactError):
+    valid = {"life_areas": ["geld"], "urgency": "normaal"}
+    with pytest.raises(FactError, match=f"^{fact}: "):
+        evaluate(ruleset, {**valid, **facts}, on=ON)
+
+
+@pytest.mark.parametrize("missing", ["life_areas", "urgency"])
+def test_a_missing_required_fact_is_an_error_not_a_default_route(missing):
+    ruleset = _ruleset("- {id: a, title: A, when: {urgency: crisis}, then: {priority: crisis}}")
+    facts = {"life_areas": ["geld"], "urgency": "normaal"}
+    del facts[missing]
+    with pytest.raises(FactError, match=f"^{missing}: missing"):
         evaluate(ruleset, facts, on=ON)
 
 
