@@ -103,7 +103,9 @@ def read_tenant_file(path: Path) -> dict[str, Any]:
     return data
 
 
-def load_tenant_file(path: Path, *, force: bool = False) -> LoadResult:
+def load_tenant_file(
+    path: Path, *, force: bool = False, areas: tuple[list[GeoArea], int] | None = None
+) -> LoadResult:
     """Create or update the tenant with its teams, partners and coverage; commit.
 
     Coverage is checked against the tenant's current map: a gap or an overlap refuses the
@@ -111,6 +113,8 @@ def load_tenant_file(path: Path, *, force: bool = False) -> LoadResult:
     """
     data = read_tenant_file(path)
     tenant = create_tenant(data["slug"], data["name"], data["gemeentecode"], data.get("ruleset"))
+    if areas is not None:
+        replace_areas(tenant, areas[0], areas[1])
     teams = _upsert(Team, tenant, data.get("teams", []), path)
     partners = _upsert(Partner, tenant, data.get("partners", []), path)
     if sum(1 for team in teams.values() if team.is_central_intake) != 1:
