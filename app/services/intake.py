@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import base64
 import datetime as dt
+import logging
 import hashlib
 import hmac
 import secrets
@@ -34,7 +35,14 @@ from app.models import (
 from app.services import audit, notices
 from app.services.routing import Placement, owner_team, place, responsible
 from app.workdays import add_working_days
-from referral_rules import Decision, Route, evaluate, load_ruleset_file, ruleset_path
+from referral_rules import (
+    Decision,
+    Route,
+    RulesetError,
+    evaluate,
+    load_ruleset_file,
+    ruleset_path,
+)
 from referral_rules import Ruleset as RulesRuleset
 from referral_rules.vocabulary import OWNER_DOMAIN
 
@@ -82,16 +90,29 @@ class IntakeData:
         return facts
 
 
+log = logging.getLogger("wijkloket.intake")
+
 _ruleset_cache: dict[str, tuple[float, RulesRuleset]] = {}
 
 
 def ruleset_for(tenant: Tenant) -> RulesRuleset:
-    """The tenant's ruleset, reloaded when its file changes."""
+    """The tenant's ruleset, reloaded when its file changes.
+
+    A changed file that does not validate is refused as a whole: the previous version stays
+    active (and the error is logged) until the file is fixed.
+    """
     path = ruleset_path(tenant.ruleset)
     mtime = path.stat().st_mtime
     cached = _ruleset_cache.get(tenant.ruleset)
     if cached is None or cached[0] != mtime:
-        cached = (mtime, load_ruleset_file(path))
+        try:
+            cached = (mtime, load_ruleset_file(path))
+        except RulesetError:
+            if cached is None:
+                raise
+            log.error("ruleset %s changed but is invalid; the previous version stays active",
+                      tenant.ruleset, exc_info=True)
+            cached = (mtime, cached[1])
         _ruleset_cache[tenant.ruleset] = cached
     return cached[1]
 

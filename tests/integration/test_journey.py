@@ -173,3 +173,21 @@ def test_another_browser_cannot_see_a_confirmation_page(app, client, demo):
     response = _submit(client)
     other = app.test_client()
     assert other.get(response.headers["Location"]).status_code == 404
+
+
+def test_a_broken_ruleset_file_is_refused_and_the_previous_one_stays_active(
+        client, demo, tmp_path, monkeypatch):
+    import os
+
+    from app.services import intake
+
+    good = tmp_path / "demo.yaml"
+    good.write_text(intake.ruleset_path("demo").read_text())
+    monkeypatch.setattr(intake, "ruleset_path", lambda slug: good)
+    _submit(client)  # loads and caches the good ruleset
+    good.write_text("name: Kapot\nrules:\n  - {id: x, title: X, when: {}, then: {route: pizza}}\n")
+    os.utime(good, (1, 2_000_000_000))  # a different modification time
+    _submit(client, submission_token="another-form")
+    requests = db.session.scalars(select(SupportRequest)).all()
+    assert len(requests) == 2
+    assert requests[0].ruleset_version == requests[1].ruleset_version
