@@ -9,9 +9,9 @@ from __future__ import annotations
 
 import base64
 import datetime as dt
-import logging
 import hashlib
 import hmac
+import logging
 import secrets
 from dataclasses import dataclass, field
 from typing import Any
