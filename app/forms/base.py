@@ -5,8 +5,11 @@ from __future__ import annotations
 from typing import Any
 
 from flask_wtf import FlaskForm
+from wtforms import TextAreaField
+from wtforms.validators import InputRequired, Length
 
-from app.i18n import get_locale
+from app.i18n import _l, get_locale
+from app.services.referrals import REASON_MAX
 
 
 def _strip(value: Any) -> Any:
@@ -27,3 +30,14 @@ class BaseForm(FlaskForm):
     def error_summary(self) -> list[tuple[str, str]]:
         """(field id, first message) for every field with an error, in form order."""
         return [(field.id, str(field.errors[0])) for field in self if field.errors]
+
+
+def reason_field(label: Any, missing: Any) -> TextAreaField:
+    """A required free-text reason (decline, give back, withdraw, close)."""
+    return TextAreaField(
+        label,
+        validators=[
+            InputRequired(message=missing),
+            Length(max=REASON_MAX, message=_l("Use at most %(max)d characters.", max=REASON_MAX)),
+        ],
+    )

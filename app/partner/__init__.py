@@ -13,7 +13,7 @@ from wtforms.validators import InputRequired, Length, Optional
 
 from app.auth import roles_required
 from app.extensions import db
-from app.forms.base import BaseForm
+from app.forms.base import BaseForm, reason_field
 from app.i18n import _, _l
 from app.lifecycle import REFERRAL_STATES
 from app.models import Referral
@@ -24,22 +24,12 @@ from app.vocabulary import OUTCOME_LABELS
 bp = Blueprint("partner", __name__)
 
 
-def _reason_field(label: Any, missing: Any) -> TextAreaField:
-    return TextAreaField(
-        label,
-        validators=[
-            InputRequired(message=missing),
-            Length(max=REASON_MAX, message=_l("Use at most %(max)d characters.", max=REASON_MAX)),
-        ],
-    )
-
-
 class DeclineForm(BaseForm):
-    reason = _reason_field(_l("Why do you decline?"), _l("Give a reason for declining."))
+    reason = reason_field(_l("Why do you decline?"), _l("Give a reason for declining."))
 
 
 class GiveBackForm(BaseForm):
-    reason = _reason_field(_l("Why do you give it back?"), _l("Give a reason for giving it back."))
+    reason = reason_field(_l("Why do you give it back?"), _l("Give a reason for giving it back."))
 
 
 class CompleteForm(BaseForm):

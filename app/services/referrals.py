@@ -82,15 +82,20 @@ def _reason(reason: str | None, missing: str) -> str:
     return reason
 
 
-def decline(user: User, referral_id: int, reason: str) -> Referral:
-    """The receiving organisation declines; the owning team gets a task with the reason."""
-    reason = _reason(reason, _("Give a reason for declining."))
+def _hand_back(user: User, referral_id: int, target: str, reason: str) -> Referral:
+    """Declined or given back: the owning team gets a task with the receiver's reason."""
     referral = referral_for(user, referral_id)
-    _move(referral, "declined", user, reason)
+    _move(referral, target, user, reason)
     referral.state_reason = reason
     _back_to_owner(referral)
     db.session.commit()
     return referral
+
+
+def decline(user: User, referral_id: int, reason: str) -> Referral:
+    """The receiving organisation declines a referral it was sent."""
+    return _hand_back(user, referral_id, "declined",
+                      _reason(reason, _("Give a reason for declining.")))
 
 
 def start(user: User, referral_id: int) -> Referral:
@@ -117,13 +122,8 @@ def complete(user: User, referral_id: int, outcome: str, note: str | None = None
 
 def give_back(user: User, referral_id: int, reason: str) -> Referral:
     """The receiving organisation gives an accepted referral back to the owning team."""
-    reason = _reason(reason, _("Give a reason for giving it back."))
-    referral = referral_for(user, referral_id)
-    _move(referral, "returned", user, reason)
-    referral.state_reason = reason
-    _back_to_owner(referral)
-    db.session.commit()
-    return referral
+    return _hand_back(user, referral_id, "returned",
+                      _reason(reason, _("Give a reason for giving it back.")))
 
 
 def owned_referral(user: User, referral_id: int) -> Referral:

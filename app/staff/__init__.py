@@ -8,12 +8,10 @@ from typing import Any
 from flask import Blueprint, current_app, flash, jsonify, redirect, render_template, url_for
 from flask_login import current_user
 from sqlalchemy import case, func, select
-from wtforms import TextAreaField
-from wtforms.validators import InputRequired, Length
 
 from app.auth import roles_required
 from app.extensions import db
-from app.forms.base import BaseForm
+from app.forms.base import BaseForm, reason_field
 from app.forms.intake import StaffIntakeForm, intake_data
 from app.i18n import _, _l
 from app.models import Referral, SupportRequest, Task, Tenant
@@ -21,30 +19,18 @@ from app.partner import add_referral_views
 from app.services import cracks, maps
 from app.services import referrals as referral_service
 from app.services.intake import new_submission_token, submit_request
-from app.services.referrals import REASON_MAX
 from app.vocabulary import LOCATION_PROBLEM_LABELS
 
 bp = Blueprint("staff", __name__)
 
 
 class CloseForm(BaseForm):
-    note = TextAreaField(
-        _l("How did the question end?"),
-        validators=[
-            InputRequired(message=_l("Write down how the question ended.")),
-            Length(max=REASON_MAX, message=_l("Use at most %(max)d characters.", max=REASON_MAX)),
-        ],
-    )
+    note = reason_field(_l("How did the question end?"),
+                        _l("Write down how the question ended."))
 
 
 class WithdrawForm(BaseForm):
-    reason = TextAreaField(
-        _l("Why do you withdraw it?"),
-        validators=[
-            InputRequired(message=_l("Give a reason for withdrawing.")),
-            Length(max=REASON_MAX, message=_l("Use at most %(max)d characters.", max=REASON_MAX)),
-        ],
-    )
+    reason = reason_field(_l("Why do you withdraw it?"), _l("Give a reason for withdrawing."))
 STAFF_ROLES = ("staff", "team_lead")
 
 PRIORITY_ORDER = case(
