@@ -145,6 +145,7 @@ def register(app: Flask) -> None:
     app.cli.add_command(geo_cli)
     app.cli.add_command(rules_cli)
     app.cli.add_command(cracks_command)
+    app.cli.add_command(partner_cli)
 
 
 @click.command("cracks")
@@ -169,3 +170,21 @@ def cracks_command(slug: str | None, as_json: bool) -> None:
             f"{kind} {count}" for kind, count in report.counts().items() if count))
     if not report.ok:
         sys.exit(1)
+
+
+partner_cli = AppGroup("partner", help="Partner organisations.")
+
+
+@partner_cli.command("rotate-secret")
+@click.option("--tenant", "slug", required=True)
+@click.argument("key")
+def partner_rotate_secret(slug: str, key: str) -> None:
+    """Give the partner a new webhook secret (prints it); the old one signs for a while too."""
+    from app.services.tenants import rotate_webhook_secret
+
+    tenant = _tenant(slug)
+    partner = db.session.scalar(
+        select(Partner).where(Partner.tenant_id == tenant.id, Partner.key == key))
+    if partner is None:
+        raise click.ClickException(f"No partner {key!r} in {slug}.")
+    click.echo(rotate_webhook_secret(partner))

@@ -55,6 +55,7 @@ def load_config(overrides: dict[str, Any] | None = None) -> dict[str, Any]:
         "SMTP_STARTTLS": _bool(env.get("SMTP_STARTTLS"), False),
         "SMTP_TIMEOUT": float(env.get("SMTP_TIMEOUT", 10)),
         "WEBHOOK_TIMEOUT": float(env.get("WEBHOOK_TIMEOUT", 10)),
+        "WEBHOOK_SECRET_OVERLAP_HOURS": float(env.get("WEBHOOK_SECRET_OVERLAP_HOURS", 24)),
         # Outbox delivery: attempts before a message is dead-lettered, and the backoff.
         "OUTBOX_MAX_ATTEMPTS": int(env.get("OUTBOX_MAX_ATTEMPTS", 8)),
         "OUTBOX_BACKOFF_BASE_SECONDS": float(env.get("OUTBOX_BACKOFF_BASE_SECONDS", 30)),

@@ -15,7 +15,7 @@ from sqlalchemy import select
 from standardwebhooks.webhooks import Webhook
 
 from app.extensions import db
-from app.models import CapturedMail, OutboxMessage, Partner
+from app.models import CapturedMail, OutboxMessage, Partner, utcnow
 
 
 class DeliveryError(Exception):
@@ -103,7 +103,14 @@ def _deliver_webhook(message: OutboxMessage) -> None:
         raise DeliveryError("no webhook secret configured for this partner")
     timestamp = dt.datetime.now(dt.UTC).replace(microsecond=0)
     body = webhook_body(message, timestamp)
-    signature = Webhook(partner.webhook_secret).sign(message.idempotency_key, timestamp, body)
+    secrets_in_use = [partner.webhook_secret]
+    overlap = dt.timedelta(hours=current_app.config["WEBHOOK_SECRET_OVERLAP_HOURS"])
+    if partner.webhook_secret_previous and partner.webhook_secret_rotated_at and \
+            utcnow() - partner.webhook_secret_rotated_at < overlap:
+        secrets_in_use.append(partner.webhook_secret_previous)
+    # Standard Webhooks: several space-separated signatures; the receiver accepts any.
+    signature = " ".join(Webhook(secret).sign(message.idempotency_key, timestamp, body)
+                         for secret in secrets_in_use)
     headers = {
         "content-type": "application/json",
         "webhook-id": message.idempotency_key,

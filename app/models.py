@@ -115,6 +115,10 @@ class Partner(db.Model):
     email: Mapped[str | None] = mapped_column(String(254))
     webhook_url: Mapped[str | None] = mapped_column(String(500))
     webhook_secret: Mapped[str | None] = mapped_column(String(200))  # "whsec_…" (Standard Webhooks)
+    # After a rotation the old secret signs too, for WEBHOOK_SECRET_OVERLAP_HOURS, so the
+    # partner can switch without losing a message.
+    webhook_secret_previous: Mapped[str | None] = mapped_column(String(200))
+    webhook_secret_rotated_at: Mapped[dt.datetime | None] = mapped_column(DateTime)
 
 
 class Coverage(db.Model):

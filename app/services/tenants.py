@@ -20,7 +20,8 @@ from sqlalchemy.dialects import postgresql, sqlite
 
 from app.config import BASE_DIR
 from app.extensions import db
-from app.models import Area, Coverage, Partner, PostcodePoint, Team, Tenant
+from app.models import Area, Coverage, Partner, PostcodePoint, Team, Tenant, utcnow
+from app.services import audit
 from geo import Area as GeoArea
 from geo import Assignment, CoverageReport, check_coverage
 from geo import PostcodePoint as GeoPostcodePoint
@@ -163,6 +164,17 @@ def _upsert(model: type[Team] | type[Partner], tenant: Tenant, items: list[dict[
 
 def new_webhook_secret() -> str:
     return "whsec_" + base64.b64encode(secrets.token_bytes(32)).decode()
+
+
+def rotate_webhook_secret(partner: Partner) -> str:
+    """A new signing secret; the old one keeps signing during the overlap. Commits."""
+    partner.webhook_secret_previous = partner.webhook_secret
+    partner.webhook_secret = new_webhook_secret()
+    partner.webhook_secret_rotated_at = utcnow()
+    audit.record("partner.webhook_secret_rotated", tenant_id=partner.tenant_id,
+                 object_type="partner", object_id=partner.id, actor_label="cli")
+    db.session.commit()
+    return partner.webhook_secret
 
 
 def _coverage_entries(items: list[dict[str, Any]], teams: dict[str, Team],

@@ -208,3 +208,32 @@ def test_workers_side_by_side_never_claim_the_same_message(app, demo):
     assert not errors, errors
     everything = [message_id for mine in claimed for message_id in mine]
     assert len(everything) == len(set(everything)) == 40
+
+
+def test_after_a_secret_rotation_old_and_new_secret_both_verify(app, client, demo, httpserver):
+    partner = _webhook_partner(httpserver.url_for("/hooks/wijkloket"))
+    old_secret = partner.webhook_secret
+    result = app.test_cli_runner().invoke(args=["partner", "rotate-secret", "--tenant", "demo",
+                                                partner.key])
+    assert result.exit_code == 0, result.output
+    new_secret = result.output.strip()
+    assert new_secret.startswith("whsec_") and new_secret != old_secret
+    received = []
+    httpserver.expect_request("/hooks/wijkloket", method="POST").respond_with_handler(
+        lambda request: received.append(request) or Response(status=204))
+    _submit(client)
+    process_batch()
+    request = received[-1]
+    assert len(request.headers["webhook-signature"].split(" ")) == 2
+    for secret in (new_secret, old_secret):  # the partner may switch at its own pace
+        Webhook(secret).verify(request.get_data(), dict(request.headers))
+
+    # After the overlap only the new secret signs.
+    db.session.refresh(partner)
+    partner.webhook_secret_rotated_at = utcnow() - dt.timedelta(hours=25)
+    db.session.commit()
+    _submit(client, life_areas=["geld", "contact"], description="Nog een vraag.")
+    process_batch()
+    latest = received[-1]
+    assert len(latest.headers["webhook-signature"].split(" ")) == 1
+    Webhook(new_secret).verify(latest.get_data(), dict(latest.headers))

@@ -1,8 +1,8 @@
 """initial schema
 
-Revision ID: d5dfa1d6bb52
+Revision ID: c682621ef3d0
 Revises: 
-Create Date: 2026-11-24 22:27:43.041255
+Create Date: 2026-11-24 22:44:43.981984
 
 """
 from alembic import op
@@ -10,7 +10,7 @@ import sqlalchemy as sa
 
 
 # revision identifiers, used by Alembic.
-revision = 'd5dfa1d6bb52'
+revision = 'c682621ef3d0'
 down_revision = None
 branch_labels = None
 depends_on = None
@@ -89,6 +89,8 @@ def upgrade():
     sa.Column('email', sa.String(length=254), nullable=True),
     sa.Column('webhook_url', sa.String(length=500), nullable=True),
     sa.Column('webhook_secret', sa.String(length=200), nullable=True),
+    sa.Column('webhook_secret_previous', sa.String(length=200), nullable=True),
+    sa.Column('webhook_secret_rotated_at', sa.DateTime(), nullable=True),
     sa.ForeignKeyConstraint(['tenant_id'], ['tenant.id'], name=op.f('fk_partner_tenant_id_tenant')),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_partner')),
     sa.UniqueConstraint('tenant_id', 'key', name=op.f('uq_partner_tenant_id'))
