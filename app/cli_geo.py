@@ -12,6 +12,7 @@ import click
 from flask.cli import AppGroup
 from sqlalchemy import func, select
 
+from app.cli import _tenant
 from app.extensions import db
 from app.models import Area, Partner, Team, Tenant
 from app.services.routing import (
@@ -28,13 +29,6 @@ from geo.importer import AreaImportError, read_areas
 from referral_rules.vocabulary import DOMAINS
 
 geo_cli = AppGroup("geo", help="Maps, postcodes and coverage.")
-
-
-def _tenant(slug: str) -> Tenant:
-    tenant = db.session.scalar(select(Tenant).where(Tenant.slug == slug))
-    if tenant is None:
-        raise click.ClickException(f"No tenant with slug {slug!r}.")
-    return tenant
 
 
 @geo_cli.command("import-areas")

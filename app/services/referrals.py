@@ -19,7 +19,6 @@ from app.vocabulary import REFERRAL_STATE_LABELS, label
 from referral_rules.vocabulary import OUTCOMES
 
 REASON_MAX = 2000
-DECLINE_REASON_MAX = REASON_MAX
 
 
 def referral_for(user: User, referral_id: int) -> Referral:

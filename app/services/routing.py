@@ -41,12 +41,26 @@ class Placement:
 
 log = logging.getLogger("wijkloket.routing")
 
+@dataclass(frozen=True)
+class TenantMap:
+    """The tenant's latest map year and its buurt index."""
+
+    year: int
+    index: AreaIndex
+
+
 _index_lock = threading.Lock()
-_index_cache: dict[int, tuple[tuple[int, int], AreaIndex]] = {}
+_index_cache: dict[int, tuple[tuple[int, int], TenantMap]] = {}
 
 
 def area_index(tenant: Tenant) -> AreaIndex | None:
-    """The tenant's buurt index, rebuilt when its map changes; None without a map."""
+    """The tenant's buurt index on its latest map; None without a map."""
+    found = tenant_map(tenant)
+    return found.index if found is not None else None
+
+
+def tenant_map(tenant: Tenant) -> TenantMap | None:
+    """The tenant's latest map, rebuilt when its areas change; None without a map."""
     stamp_row = db.session.execute(
         select(func.count(Area.id), func.coalesce(func.max(Area.id), 0)).where(
             Area.tenant_id == tenant.id, Area.kind == "buurt"
@@ -59,13 +73,10 @@ def area_index(tenant: Tenant) -> AreaIndex | None:
         cached = _index_cache.get(tenant.id)
         if cached and cached[0] == stamp:
             return cached[1]
-    latest_year = select(func.max(Area.year)).where(
-        Area.tenant_id == tenant.id, Area.kind == "buurt"
-    ).scalar_subquery()
+    year = int(db.session.scalar(select(func.max(Area.year)).where(
+        Area.tenant_id == tenant.id, Area.kind == "buurt")) or 0)
     rows = db.session.scalars(
-        select(Area).where(
-            Area.tenant_id == tenant.id, Area.kind == "buurt", Area.year == latest_year
-        )
+        select(Area).where(Area.tenant_id == tenant.id, Area.kind == "buurt", Area.year == year)
     ).all()
     index = AreaIndex(
         [
@@ -80,9 +91,10 @@ def area_index(tenant: Tenant) -> AreaIndex | None:
         ],
         snap_distance_m=current_app.config["GEO_SNAP_DISTANCE_M"],
     )
+    built = TenantMap(year=year, index=index)
     with _index_lock:
-        _index_cache[tenant.id] = (stamp, index)
-    return index
+        _index_cache[tenant.id] = (stamp, built)
+    return built
 
 
 def place(
@@ -143,18 +155,15 @@ def _place_address(tenant: Tenant, address: str) -> Placement:
 
 def place_point(tenant: Tenant, lon: float, lat: float, precision: str = "point") -> Placement:
     """A point → its buurt on the tenant's latest map (snapped within the set distance)."""
-    index = area_index(tenant)
-    location = index.locate(lon, lat) if index is not None else None
-    if index is None or location is None:
+    current = tenant_map(tenant)
+    location = current.index.locate(lon, lat) if current is not None else None
+    if current is None or location is None:
         return Placement(lon=lon, lat=lat, precision=precision, problem="outside_area")
-    year = db.session.scalar(select(func.max(Area.year)).where(
-        Area.tenant_id == tenant.id, Area.kind == "buurt"))
-    placement = Placement(lon=lon, lat=lat, precision=precision, buurt_code=location.buurt_code,
-                          wijk_code=location.wijk_code, map_year=year)
-    if precision == "pc4" and _spans_teams(tenant, index, lon, lat):
-        return Placement(lon=lon, lat=lat, precision=precision, map_year=year,
+    if precision == "pc4" and _spans_teams(tenant, current.index, lon, lat):
+        return Placement(lon=lon, lat=lat, precision=precision, map_year=current.year,
                          problem="pc4_ambiguous")
-    return placement
+    return Placement(lon=lon, lat=lat, precision=precision, buurt_code=location.buurt_code,
+                     wijk_code=location.wijk_code, map_year=current.year)
 
 
 def _spans_teams(tenant: Tenant, index: AreaIndex, lon: float, lat: float) -> bool:
