@@ -8,7 +8,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from flask import Flask, g, render_template, request
-from flask_babel import format_date
+from flask_babel import format_date, format_datetime
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException, RequestEntityTooLarge
 
@@ -74,6 +74,10 @@ def _register_template_helpers(app: Flask) -> None:
 
     app.jinja_env.filters["date_medium"] = (
         lambda value: format_date(value, "medium") if value else ""
+    )
+    # Stored datetimes are naive UTC; Babel shows them in Dutch time.
+    app.jinja_env.filters["datetime_short"] = (
+        lambda value: format_datetime(value, "short") if value else ""
     )
     app.jinja_env.add_extension("jinja2.ext.i18n")
 

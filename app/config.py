@@ -69,6 +69,8 @@ def load_config(overrides: dict[str, Any] | None = None) -> dict[str, Any]:
         "REFERRAL_EXPIRY_GRACE_DAYS": int(env.get("REFERRAL_EXPIRY_GRACE_DAYS", 3)),
         # How often the worker checks deadlines (seconds).
         "SCHEDULER_INTERVAL_SECONDS": float(env.get("SCHEDULER_INTERVAL_SECONDS", 60)),
+        # From this hour (Dutch time) on working days, staff get the digest of overdue items.
+        "DIGEST_HOUR": int(env.get("DIGEST_HOUR", 7)),
         "GEO_SNAP_DISTANCE_M": float(env.get("GEO_SNAP_DISTANCE_M", 150)),
         # A PC4 centroid stands for an area of roughly this radius; when the buurten within it
         # belong to more than one team, the request goes to central intake instead of a guess.

@@ -21,6 +21,7 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
+    true,
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
@@ -156,6 +157,8 @@ class User(UserMixin, db.Model):
     team_id: Mapped[int | None] = mapped_column(ForeignKey("team.id"))
     partner_id: Mapped[int | None] = mapped_column(ForeignKey("partner.id"))
     active: Mapped[bool] = mapped_column(Boolean, default=True)
+    # The daily e-mail with the team's overdue items (staff and team leads).
+    wants_digest: Mapped[bool] = mapped_column(Boolean, default=True, server_default=true())
 
     tenant: Mapped[Tenant] = relationship()
     team: Mapped[Team | None] = relationship()
@@ -233,6 +236,11 @@ class SupportRequest(db.Model):
     feedback: Mapped[str | None] = mapped_column(String(8))
     feedback_comment: Mapped[str | None] = mapped_column(Text)
     feedback_at: Mapped[dt.datetime | None] = mapped_column(DateTime)
+    # Wmo 2015 legal clocks (app/services/legal.py): the investigation after the melding is
+    # done (art. 2.3.2), the application (aanvraag) received and decided (art. 2.3.5).
+    wmo_investigation_done_on: Mapped[dt.date | None] = mapped_column(Date)
+    wmo_application_on: Mapped[dt.date | None] = mapped_column(Date)
+    wmo_decision_on: Mapped[dt.date | None] = mapped_column(Date)
     lon: Mapped[float | None] = mapped_column(Float)
     lat: Mapped[float | None] = mapped_column(Float)
     location_precision: Mapped[str | None] = mapped_column(String(8))  # pc6, pc4, geocoded
@@ -313,6 +321,35 @@ class Task(db.Model):
     done_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
 
     request: Mapped[SupportRequest] = relationship(back_populates="tasks")
+
+
+class Notification(db.Model):
+    """An in-app notice for one staff member. ``kind`` and ``params`` are rendered in the
+    reader's language (app.vocabulary.NOTIFICATION_TEXTS); params hold no personal data."""
+
+    __tablename__ = "notification"
+    __table_args__ = (Index("ix_notification_inbox", "user_id", "read_at", "id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    tenant_id: Mapped[int] = mapped_column(ForeignKey("tenant.id"), index=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("user_account.id"))
+    request_id: Mapped[int | None] = mapped_column(ForeignKey("support_request.id"))
+    kind: Mapped[str] = mapped_column(String(32))
+    params: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
+    read_at: Mapped[dt.datetime | None] = mapped_column(DateTime)
+
+    request: Mapped[SupportRequest | None] = relationship()
+
+
+class ScheduledRun(db.Model):
+    """A scheduled job done once per period, claimed by inserting its row (e.g. the digest
+    of one tenant on one day); the primary key keeps two workers from both doing it."""
+
+    __tablename__ = "scheduled_run"
+
+    name: Mapped[str] = mapped_column(String(120), primary_key=True)
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
 
 
 class OutboxMessage(db.Model):

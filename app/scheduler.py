@@ -19,8 +19,8 @@ from flask import current_app
 from sqlalchemy import select
 
 from app.extensions import db
-from app.models import Referral, Tenant, User, utcnow
-from app.services import audit, notices
+from app.models import Referral, Tenant, utcnow
+from app.services import audit, notices, notifications
 from app.services.referrals import expire
 from app.workdays import add_working_days
 
@@ -51,11 +51,8 @@ def _locked(referral_id: int) -> Referral | None:
 
 def _leads(referral: Referral) -> list[str]:
     team = referral.request.owner_team
-    leads = db.session.scalars(
-        select(User.email).where(User.team_id == team.id, User.role == "team_lead")
-        .order_by(User.id)
-    ).all()
-    return list(leads) or ([team.email] if team.email else [])
+    leads = notifications.team_members(team.id, leads_only=True)
+    return [lead.email for lead in leads] or ([team.email] if team.email else [])
 
 
 def run_due(today: dt.date | None = None) -> SchedulerResult:
@@ -83,6 +80,9 @@ def run_due(today: dt.date | None = None) -> SchedulerResult:
                 result.reminded += 1
             if referral.escalated_at is None and today >= add_working_days(referral.due_date, 1):
                 notices.referral_overdue(tenant, request, referral, _leads(referral))
+                notifications.notify(
+                    notifications.team_members(request.owner_team_id, leads_only=True),
+                    request, "referral_overdue", target=referral.target_name)
                 referral.escalated_at = utcnow()
                 audit.record("referral.escalated", tenant_id=tenant.id, object_type="referral",
                              object_id=referral.id, actor_label="scheduler")

@@ -185,3 +185,26 @@ CRACK_LABELS: dict[str, LazyString] = {
     "task_unassigned": _l("Task waiting more than a working day"),
     "legal_deadline_passed": _l("Legal deadline passed"),
 }
+
+#: Legal clocks of a request (``app.services.legal``).
+LEGAL_DEADLINE_LABELS: dict[str, LazyString] = {
+    "wmo_investigation": _l("Wmo: investigation done (6 weeks after the request)"),
+    "wmo_decision": _l("Wmo: decision on the application (2 weeks)"),
+}
+
+#: Steps of the Wmo procedure staff record (``app.services.legal.STEPS``).
+WMO_STEP_LABELS: dict[str, LazyString] = {
+    "investigation_done": _l("The investigation is done"),
+    "application_received": _l("The application came in"),
+    "decision_taken": _l("The decision is taken"),
+}
+
+#: In-app notifications for staff (``app.services.notifications``), by kind. Placeholders
+#: come from the notification's params: never personal data, only codes and names.
+NOTIFICATION_TEXTS: dict[str, LazyString] = {
+    "task": _l("%(reference)s: %(task)s"),
+    "new_urgent": _l("New urgent request %(reference)s"),
+    "referral_accepted": _l("%(reference)s: %(target)s accepted the referral"),
+    "referral_completed": _l("%(reference)s: %(target)s finished the referral"),
+    "referral_overdue": _l("%(reference)s: %(target)s did not answer in time"),
+}

@@ -22,6 +22,7 @@ from app.delivery import DeliveryError, deliver
 from app.extensions import db
 from app.models import OutboxMessage, utcnow
 from app.scheduler import run_due
+from app.services.digest import send_digests
 
 log = logging.getLogger("wijkloket.worker")
 
@@ -72,44 +73,63 @@ def claim(limit: int, now: dt.datetime | None = None) -> list[int]:
 
 
 def process_batch(rng: random.Random | None = None) -> BatchResult:
-    """Claim one batch and deliver it."""
+    """Claim one batch and deliver it; each message's outcome is committed on its own."""
     config = current_app.config
     rng = rng or random.Random()  # noqa: S311 - jitter, not security
     result = BatchResult()
-    for message_id in claim(config["OUTBOX_BATCH_SIZE"]):
-        result.claimed += 1
-        message = db.session.get(OutboxMessage, message_id)
-        if message is None:
-            continue
-        try:
-            deliver(message)
-        except DeliveryError as exc:
-            db.session.rollback()
-            message = db.session.get(OutboxMessage, message_id)
-            assert message is not None
-            message.last_error = str(exc)[:2000]
-            message.locked_until = None
-            if message.attempts >= config["OUTBOX_MAX_ATTEMPTS"]:
-                message.state = "dead"
-                result.dead += 1
-                log.warning("dead-lettered outbox message %s: %s", message.id, exc)
-            else:
-                delay = backoff_seconds(
-                    message.attempts,
-                    base=config["OUTBOX_BACKOFF_BASE_SECONDS"],
-                    maximum=config["OUTBOX_BACKOFF_MAX_SECONDS"],
-                    rng=rng,
-                )
-                message.next_attempt_at = utcnow() + dt.timedelta(seconds=delay)
-                result.retried += 1
-        else:
-            message.state = "sent"
-            message.sent_at = utcnow()
-            message.locked_until = None
-            message.last_error = None
-            result.sent += 1
-        db.session.commit()
+    claimed = claim(config["OUTBOX_BATCH_SIZE"])
+    result.claimed = len(claimed)
+    if not claimed:
+        return result
+    # The batch is read in one query, and the per-message commits below leave it loaded
+    # (the claimed rows are this worker's until the lease ends): without that, every commit
+    # would expire the batch and each message would cost two more SELECTs (itself, partner).
+    session = db.session()
+    expire_on_commit, session.expire_on_commit = session.expire_on_commit, False
+    try:
+        messages = session.scalars(
+            select(OutboxMessage).where(OutboxMessage.id.in_(claimed)).order_by(OutboxMessage.id)
+            .execution_options(populate_existing=True)
+        ).all()
+        for message in messages:
+            _deliver_one(message, result, rng)
+    finally:
+        session.expire_on_commit = expire_on_commit
     return result
+
+
+def _deliver_one(message: OutboxMessage, result: BatchResult, rng: random.Random) -> None:
+    """Deliver one claimed message and commit its new state: sent, retry later, or dead."""
+    config = current_app.config
+    message_id = message.id
+    try:
+        deliver(message)
+    except DeliveryError as exc:
+        db.session.rollback()
+        message = db.session.get(OutboxMessage, message_id)
+        assert message is not None
+        message.last_error = str(exc)[:2000]
+        message.locked_until = None
+        if message.attempts >= config["OUTBOX_MAX_ATTEMPTS"]:
+            message.state = "dead"
+            result.dead += 1
+            log.warning("dead-lettered outbox message %s: %s", message.id, exc)
+        else:
+            delay = backoff_seconds(
+                message.attempts,
+                base=config["OUTBOX_BACKOFF_BASE_SECONDS"],
+                maximum=config["OUTBOX_BACKOFF_MAX_SECONDS"],
+                rng=rng,
+            )
+            message.next_attempt_at = utcnow() + dt.timedelta(seconds=delay)
+            result.retried += 1
+    else:
+        message.state = "sent"
+        message.sent_at = utcnow()
+        message.locked_until = None
+        message.last_error = None
+        result.sent += 1
+    db.session.commit()
 
 
 def run(*, once: bool = False, stop: threading.Event | None = None) -> None:
@@ -126,6 +146,7 @@ def run(*, once: bool = False, stop: threading.Event | None = None) -> None:
         try:
             if time.monotonic() >= next_schedule:
                 run_due()  # deadlines first: their notices go out in this same loop
+                send_digests()
                 next_schedule = time.monotonic() + interval
             result = process_batch()
         except Exception:  # a database outage must not kill the worker

@@ -165,3 +165,32 @@ def login(client: FlaskClient, email: str, password: str | None = None) -> None:
         data["csrf_token"] = csrf_token(page.get_data(as_text=True))
     response = client.post("/login", data=data)
     assert response.status_code == 302, response.get_data(as_text=True)[:500]
+
+
+def logged_in(app: Flask, email: str) -> FlaskClient:
+    """A new client, logged in as the demo account ``email``."""
+    client = app.test_client()
+    login(client, email)
+    return client
+
+
+def post_from(client: FlaskClient, page_url: str, action_url: str, **data: Any) -> Any:
+    """Open ``page_url`` (for its CSRF token), then post ``data`` to ``action_url``."""
+    page = client.get(page_url)
+    assert page.status_code == 200, page.status_code
+    return client.post(action_url, data={"csrf_token": csrf_token(page.get_data(as_text=True)),
+                                         **data})
+
+
+@pytest.fixture
+def referral(client: FlaskClient, demo: Any) -> Any:
+    """A resident's request for Wijkteam Noord, with a referral sent to Schuldhulp."""
+    from sqlalchemy import select
+
+    from app.extensions import db
+    from app.models import Referral
+    from tests.integration.helpers import form_data, submit_form
+
+    assert submit_form(client, "/demo/hulpvraag", form_data()).status_code == 302
+    client.delete_cookie("session")
+    return db.session.scalar(select(Referral))

@@ -15,10 +15,8 @@ from sqlalchemy import select
 from app.extensions import db
 from app.lifecycle import LIVE_STATES
 from app.models import OutboxMessage, Referral, SupportRequest, Team, Tenant
+from app.services import legal
 from app.workdays import add_working_days
-
-#: Wmo 2015 art. 2.3.2: the investigation after a melding is done within six weeks.
-WMO_INVESTIGATION_DAYS = 42
 
 KINDS = ("request_without_owner", "request_stranded", "referral_overdue", "dead_letter",
          "task_unassigned", "legal_deadline_passed")
@@ -55,14 +53,6 @@ class CracksReport:
         return [crack for crack in self.cracks if crack.team_id == team_id]
 
 
-def wmo_due_date(request: SupportRequest) -> dt.date | None:
-    """The legal date for a request routed to Wmo support (melding → investigation done)."""
-    if not any(route.get("domain") == "wmo" for route in (request.decision or {}).get(
-            "routes", [])):
-        return None
-    return request.created_at.date() + dt.timedelta(days=WMO_INVESTIGATION_DAYS)
-
-
 def find_cracks(tenant: Tenant | None = None, today: dt.date | None = None) -> CracksReport:
     today = today or dt.date.today()
     tenants = [tenant] if tenant else list(db.session.scalars(select(Tenant).order_by(Tenant.id)))
@@ -92,11 +82,10 @@ def _for_tenant(tenant: Tenant, today: dt.date, report: CracksReport) -> None:
             report.cracks.append(Crack("request_stranded", slug, owner, "support_request",
                                        request.id, request.reference,
                                        "in progress without coordinator, referral or task"))
-        legal = wmo_due_date(request)
-        if legal is not None and today > legal:
+        for deadline in legal.overdue(request, today):
             report.cracks.append(Crack("legal_deadline_passed", slug, owner, "support_request",
                                        request.id, request.reference,
-                                       f"Wmo investigation was due {legal.isoformat()}"))
+                                       f"{deadline.kind} was due {deadline.due.isoformat()}"))
         if request.coordinator_id is None:
             for task in open_tasks:
                 if today > add_working_days(task.created_at.date(), 1):
@@ -121,4 +110,4 @@ def _for_tenant(tenant: Tenant, today: dt.date, report: CracksReport) -> None:
                                    f"{message.last_error or 'failed'}"))
 
 
-__all__ = ["Crack", "CracksReport", "find_cracks", "wmo_due_date"]
+__all__ = ["Crack", "CracksReport", "find_cracks"]

@@ -27,13 +27,13 @@ from app.models import (
     ReferenceCounter,
     Referral,
     SupportRequest,
-    Task,
     Team,
     Tenant,
     User,
 )
-from app.services import audit, notices
+from app.services import audit, notices, notifications
 from app.services.routing import Placement, owner_team, place, responsible
+from app.services.tasks import add_task
 from app.workdays import add_working_days
 from referral_rules import (
     Decision,
@@ -214,8 +214,11 @@ def submit_request(
             _refer(tenant, request, placement, owner, route, ruleset, today)
         _add_rule_tasks(request, decision, owner)
         if decision.priority == "crisis":
-            _add_task(request, owner, "crisis", _("Danger or crisis: contact the resident today."))
+            add_task(request, owner.id, "crisis",
+                     _("Danger or crisis: contact the resident today."))
             notices.crisis_alert(tenant, request, owner)
+        elif decision.priority == "spoed":
+            notifications.notify(notifications.team_members(owner.id), request, "new_urgent")
 
     notices.to_resident(tenant, request, "received")
     audit.record(
@@ -231,20 +234,6 @@ def submit_request(
     )
     db.session.commit()
     return request
-
-
-def _add_task(request: SupportRequest, team: Team, kind: str, reason: str,
-              referral: Referral | None = None) -> Task:
-    task = Task(
-        tenant_id=request.tenant_id,
-        request_id=request.id,
-        team_id=team.id,
-        referral_id=referral.id if referral else None,
-        kind=kind,
-        reason=reason,
-    )
-    db.session.add(task)
-    return task
 
 
 def _add_location_task(request: SupportRequest, placement: Placement, owner: Team) -> None:
@@ -263,12 +252,12 @@ def _add_location_task(request: SupportRequest, placement: Placement, owner: Tea
                            "request to the right team."),
     }
     if placement.problem in reasons:
-        _add_task(request, owner, "location_unknown", reasons[placement.problem])
+        add_task(request, owner.id, "location_unknown", reasons[placement.problem])
 
 
 def _add_rule_tasks(request: SupportRequest, decision: Decision, owner: Team) -> None:
     for action in decision.tasks:
-        _add_task(request, owner, action.kind, action.reason)
+        add_task(request, owner.id, action.kind, action.reason)
 
 
 def _refer(
@@ -315,9 +304,7 @@ def _refer(
     if may_send:
         notices.referral_sent(tenant, request, referral)
     else:
-        _add_task(
-            request,
-            owner,
+        add_task(request, owner.id,
             "consent_needed",
             _("Ask the resident for consent to share the question with %(target)s.",
               target=target.name),

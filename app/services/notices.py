@@ -17,7 +17,7 @@ def portal_url(path: str) -> str:
     return current_app.config["PUBLIC_BASE_URL"].rstrip("/") + path
 
 
-def _mail(tenant: Tenant, to: str, event: str, key: str, subject: str, template: str,
+def mail(tenant: Tenant, to: str, event: str, key: str, subject: str, template: str,
           partner_id: int | None = None, **context: object) -> None:
     enqueue(
         tenant_id=tenant.id,
@@ -46,7 +46,7 @@ def _to_receiver(tenant: Tenant, request: SupportRequest, referral: Referral, ev
     link = _receiver_link(referral)
     name = event.split(".", 1)[1]
     if target.email:
-        _mail(tenant, target.email, event, f"referral-{referral.id}-{name}-email", subject,
+        mail(tenant, target.email, event, f"referral-{referral.id}-{name}-email", subject,
               template, partner_id=target.id if is_partner else None, request=request,
               referral=referral, target=target, link=link)
     if isinstance(target, Partner) and target.webhook_url:
@@ -101,7 +101,7 @@ def referral_overdue(tenant: Tenant, request: SupportRequest, referral: Referral
     """Alert the owning team's leads: a referral is a working day past its deadline."""
     with force_locale("nl"):
         for number, address in enumerate(recipients):
-            _mail(tenant, address, "referral.overdue",
+            mail(tenant, address, "referral.overdue",
                   f"referral-{referral.id}-overdue-email-{number}",
                   _("Referral %(reference)s is overdue", reference=request.reference),
                   "mail/referral_overdue.txt", request=request, referral=referral,
@@ -114,7 +114,7 @@ def crisis_alert(tenant: Tenant, request: SupportRequest, owner: Team) -> None:
     if not owner.email:
         return
     with force_locale("nl"):
-        _mail(
+        mail(
             tenant,
             owner.email,
             "request.crisis",
@@ -134,7 +134,7 @@ def referral_returned_to_owner(
     if not owner.email:
         return
     with force_locale("nl"):
-        _mail(
+        mail(
             tenant,
             owner.email,
             f"referral.{referral.state}",
@@ -169,6 +169,6 @@ def to_resident(tenant: Tenant, request: SupportRequest, event: str,
     key = (f"referral-{referral.id}-resident-{event}" if referral is not None
            else f"request-{request.id}-resident-{event}")
     with force_locale(request.language or "nl"):
-        _mail(tenant, request.contact_email, f"resident.{event}", key,
+        mail(tenant, request.contact_email, f"resident.{event}", key,
               _RESIDENT_SUBJECTS[event](request), f"mail/resident_{event}.txt",
               request=request, referral=referral, link=link)

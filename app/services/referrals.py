@@ -13,8 +13,9 @@ from app.extensions import db
 from app.i18n import _, force_locale
 from app.lifecycle import BACK_TO_OWNER, LIVE_STATES, IllegalTransition, check_transition
 from app.models import Referral, SupportRequest, Task, Tenant, User, utcnow
-from app.services import audit, notices
+from app.services import audit, notices, notifications
 from app.services.errors import Conflict, InvalidInput, NotFound
+from app.services.tasks import add_task
 from app.vocabulary import REFERRAL_STATE_LABELS, label
 from referral_rules.vocabulary import OUTCOMES
 
@@ -68,6 +69,7 @@ def accept(user: User, referral_id: int) -> Referral:
     """The receiving organisation takes the referral on."""
     referral = referral_for(user, referral_id)
     _move(referral, "accepted", user)
+    _tell_owner(referral, "referral_accepted")
     db.session.commit()
     return referral
 
@@ -115,8 +117,15 @@ def complete(user: User, referral_id: int, outcome: str, note: str | None = None
     referral = referral_for(user, referral_id)
     _move(referral, "completed", user, note, outcome=outcome)
     referral.outcome, referral.outcome_note = outcome, note
+    _tell_owner(referral, "referral_completed")
     db.session.commit()
     return referral
+
+
+def _tell_owner(referral: Referral, kind: str) -> None:
+    request = referral.request
+    notifications.notify(notifications.who_hears(request), request, kind,
+                         target=referral.target_name)
 
 
 def give_back(user: User, referral_id: int, reason: str) -> Referral:
@@ -191,16 +200,7 @@ def _back_to_owner(referral: Referral) -> None:
                          target=referral.target_name, reason=referral.state_reason),
         }
         text = texts[referral.state]
-    db.session.add(
-        Task(
-            tenant_id=referral.tenant_id,
-            request_id=request.id,
-            team_id=request.owner_team_id,
-            referral_id=referral.id,
-            kind=f"referral_{referral.state}",
-            reason=text,
-        )
-    )
+    add_task(request, request.owner_team_id, f"referral_{referral.state}", text, referral)
     notices.referral_returned_to_owner(tenant, request, referral, request.owner_team)
 
 
@@ -220,11 +220,17 @@ def request_for_staff(user: User, reference: str) -> SupportRequest:
     return request
 
 
-def pick_up(user: User, reference: str) -> SupportRequest:
-    """The staff member becomes the request's coordinator."""
+def owned_request(user: User, reference: str) -> SupportRequest:
+    """A request the staff member's team owns; else NotFound."""
     request = request_for_staff(user, reference)
     if request.owner_team_id != user.team_id:
         raise NotFound(_("This request does not exist or is not for your team."))
+    return request
+
+
+def pick_up(user: User, reference: str) -> SupportRequest:
+    """The staff member becomes the request's coordinator."""
+    request = owned_request(user, reference)
     if request.status == "closed":
         raise Conflict(_("This request is closed."))
     if request.coordinator_id is not None:
@@ -248,9 +254,7 @@ def pick_up(user: User, reference: str) -> SupportRequest:
 def close_request(user: User, reference: str, note: str) -> SupportRequest:
     """The owning team closes the request; open tasks end with it, live referrals must not."""
     note = _reason(note, _("Write down how the question ended."))
-    request = request_for_staff(user, reference)
-    if request.owner_team_id != user.team_id:
-        raise NotFound(_("This request does not exist or is not for your team."))
+    request = owned_request(user, reference)
     if request.status == "closed":
         raise Conflict(_("This request is closed."))
     if any(r.state in LIVE_STATES for r in request.referrals):
@@ -290,9 +294,7 @@ def give_feedback(request: SupportRequest, answer: str, comment: str | None) -> 
             reason = _("The resident says the question was not solved. Look at it again.")
             if comment:
                 reason += " " + _("The resident wrote: %(comment)s", comment=comment)
-        db.session.add(Task(tenant_id=request.tenant_id, request_id=request.id,
-                            team_id=request.owner_team_id, kind="reopen_request",
-                            reason=reason))
+        add_task(request, request.owner_team_id, "reopen_request", reason)
     db.session.commit()
 
 

@@ -2,12 +2,24 @@
 
 from __future__ import annotations
 
-import datetime as dt
 from typing import Any
 
-from flask import Blueprint, current_app, flash, jsonify, redirect, render_template, url_for
+from flask import (
+    Blueprint,
+    abort,
+    current_app,
+    flash,
+    jsonify,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
 from flask_login import current_user
 from sqlalchemy import case, func, select
+from wtforms import DateField, RadioField
+from wtforms.fields.choices import SelectChoice
+from wtforms.validators import InputRequired
 
 from app.auth import roles_required
 from app.extensions import db
@@ -16,10 +28,11 @@ from app.forms.intake import StaffIntakeForm, intake_data
 from app.i18n import _, _l
 from app.models import Referral, SupportRequest, Task, Tenant
 from app.partner import add_referral_views
-from app.services import cracks, maps
+from app.services import cracks, legal, maps, notifications
 from app.services import referrals as referral_service
+from app.services.errors import InvalidInput
 from app.services.intake import new_submission_token, submit_request
-from app.vocabulary import LOCATION_PROBLEM_LABELS
+from app.vocabulary import LOCATION_PROBLEM_LABELS, WMO_STEP_LABELS
 
 bp = Blueprint("staff", __name__)
 
@@ -31,6 +44,22 @@ class CloseForm(BaseForm):
 
 class WithdrawForm(BaseForm):
     reason = reason_field(_l("Why do you withdraw it?"), _l("Give a reason for withdrawing."))
+
+
+class WmoStepForm(BaseForm):
+    step = RadioField(_l("Which step of the Wmo procedure?"),
+                      choices=[SelectChoice(code, text) for code, text in WMO_STEP_LABELS.items()],
+                      validators=[InputRequired(message=_l("Choose a step."))])
+    day = DateField(_l("On which date?"), format="%Y-%m-%d",
+                    validators=[InputRequired(message=_l("Enter a date."))])
+
+
+@bp.context_processor
+def _unread() -> dict[str, Any]:
+    if current_user.is_authenticated and current_user.role in STAFF_ROLES:
+        return {"unread_notifications": notifications.unread_count(current_user)}
+    return {}
+
 STAFF_ROLES = ("staff", "team_lead")
 
 PRIORITY_ORDER = case(
@@ -77,22 +106,23 @@ def request_detail(reference: str) -> Any:
 
 
 def _request_page(reference: str, failed: WithdrawForm | None = None,
-                  failed_referral: int | None = None, close_form: CloseForm | None = None) -> Any:
+                  failed_referral: int | None = None, close_form: CloseForm | None = None,
+                  wmo_form: WmoStepForm | None = None) -> Any:
     request_row = referral_service.request_for_staff(current_user, reference)
     withdraw_forms = {
         referral.id: failed if referral.id == failed_referral and failed is not None
         else WithdrawForm(prefix=f"withdraw-{referral.id}")
         for referral in request_row.referrals
     }
-    legal_due = cracks.wmo_due_date(request_row)
-    days_left = (legal_due - dt.date.today()).days if legal_due else None
+    if wmo_form is None:
+        wmo_form = WmoStepForm()
+        wmo_form.day.data = legal.local_today()
     return render_template("staff/request.html", request=request_row,
                            location_problems=LOCATION_PROBLEM_LABELS,
-                           legal_due=legal_due,
-                           legal_days_left=days_left,
+                           deadlines=legal.deadlines(request_row), today=legal.local_today(),
                            owns=request_row.owner_team_id == current_user.team_id,
                            withdraw_forms=withdraw_forms,
-                           close_form=close_form or CloseForm())
+                           close_form=close_form or CloseForm(), wmo_form=wmo_form)
 
 
 @bp.route("/cracks")
@@ -144,6 +174,60 @@ def close(reference: str) -> Any:
     referral_service.close_request(current_user, reference, form.note.data)
     flash(_("The request is closed."), "success")
     return redirect(url_for("staff.request_detail", reference=reference))
+
+
+@bp.route("/requests/<reference>/wmo", methods=["POST"])
+@roles_required(*STAFF_ROLES)
+def wmo_step(reference: str) -> Any:
+    """Record a step of the Wmo procedure; it stops or starts a legal clock."""
+    request_row = referral_service.owned_request(current_user, reference)
+    form = WmoStepForm()
+    if form.validate_on_submit():
+        try:
+            legal.record_step(current_user, request_row, form.step.data, form.day.data)
+        except InvalidInput as exc:
+            getattr(form, exc.field).errors = [str(exc)]
+        else:
+            flash(_("Saved: %(step)s.", step=WMO_STEP_LABELS[form.step.data]), "success")
+            return redirect(url_for("staff.request_detail", reference=reference))
+    return _request_page(reference, wmo_form=form), 422
+
+
+@bp.route("/notifications")
+@roles_required(*STAFF_ROLES)
+def notifications_page() -> Any:
+    return render_template("staff/notifications.html",
+                           items=notifications.latest(current_user), text=notifications.text)
+
+
+@bp.route("/notifications/<int:notification_id>")
+@roles_required(*STAFF_ROLES)
+def open_notification(notification_id: int) -> Any:
+    """Open what a notification is about; opening it marks it as read."""
+    notification = notifications.mine(current_user, notification_id)
+    if notification is None:
+        abort(404)
+    notifications.mark_read(current_user, notification_id)
+    if notification.request is None:
+        return redirect(url_for("staff.notifications_page"))
+    return redirect(url_for("staff.request_detail", reference=notification.request.reference))
+
+
+@bp.route("/notifications/read", methods=["POST"])
+@roles_required(*STAFF_ROLES)
+def read_all_notifications() -> Any:
+    notifications.mark_read(current_user)
+    flash(_("All notifications are marked as read."), "success")
+    return redirect(url_for("staff.notifications_page"))
+
+
+@bp.route("/notifications/digest", methods=["POST"])
+@roles_required(*STAFF_ROLES)
+def digest_preference() -> Any:
+    wanted = notifications.set_digest(current_user, request.form.get("digest") == "on")
+    flash(_("You get the daily e-mail.") if wanted else _("You no longer get the daily e-mail."),
+          "success")
+    return redirect(url_for("staff.notifications_page"))
 
 
 @bp.route("/tasks/<int:task_id>/done", methods=["POST"])

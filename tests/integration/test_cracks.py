@@ -73,12 +73,3 @@ def test_the_team_lead_sees_the_cracks_of_the_team(app, client, demo):
     zuid_staff = app.test_client()
     login(zuid_staff, "zuid@demo.wijkloket.example")
     assert zuid_staff.get("/staff/cracks").status_code in (403, 404)
-
-
-def test_staff_see_the_days_left_for_a_wmo_investigation(app, client, demo):
-    request = _submit(client, postcode="9999 CA", life_areas=["huishouden"], age="82")
-    staff = app.test_client()
-    login(staff, "zuid@demo.wijkloket.example")
-    page = staff.get(f"/staff/requests/{request.reference}?lang=en").get_data(as_text=True)
-    assert "Wmo investigation due" in page
-    assert "42 days left" in page

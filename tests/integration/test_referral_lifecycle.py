@@ -3,34 +3,12 @@ send after consent; every change an audit event; other teams and partners see no
 
 from __future__ import annotations
 
-import pytest
 from sqlalchemy import select
 
 from app.extensions import db
 from app.models import AuditEvent, OutboxMessage, Referral, SupportRequest, Task
-from tests.conftest import csrf_token, login
+from tests.conftest import csrf_token, logged_in, post_from
 from tests.integration.helpers import check_page, form_data, submit_form
-
-
-@pytest.fixture
-def referral(client, demo):
-    """A request of Wijkteam Noord with a referral sent to Schuldhulp."""
-    assert submit_form(client, "/demo/hulpvraag", form_data()).status_code == 302
-    client.delete_cookie("session")
-    return db.session.scalar(select(Referral))
-
-
-def _as(app, email):
-    client = app.test_client()
-    login(client, email)
-    return client
-
-
-def _post(client, page_url, action_url, **data):
-    page = client.get(page_url)
-    assert page.status_code == 200, page.status_code
-    return client.post(action_url, data={"csrf_token": csrf_token(page.get_data(as_text=True)),
-                                         **data})
 
 
 def _actions(referral_id):
@@ -40,13 +18,13 @@ def _actions(referral_id):
 
 
 def test_a_partner_accepts_starts_and_completes_with_an_outcome(app, referral):
-    partner = _as(app, "schuldhulp@demo.wijkloket.example")
+    partner = logged_in(app, "schuldhulp@demo.wijkloket.example")
     url = f"/partner/referrals/{referral.id}"
-    assert _post(partner, url, f"{url}/accept").status_code == 302
-    assert _post(partner, url, f"{url}/start").status_code == 302
+    assert post_from(partner, url, f"{url}/accept").status_code == 302
+    assert post_from(partner, url, f"{url}/start").status_code == 302
     page = partner.get(url).get_data(as_text=True)
     check_page(page)
-    response = _post(partner, url, f"{url}/complete", outcome="geholpen",
+    response = post_from(partner, url, f"{url}/complete", outcome="geholpen",
                      note="Budgetplan gemaakt.")
     assert response.status_code == 302
     db.session.expire_all()
@@ -54,16 +32,16 @@ def test_a_partner_accepts_starts_and_completes_with_an_outcome(app, referral):
         "completed", "geholpen", "Budgetplan gemaakt.")
     assert _actions(referral.id) == ["referral.created", "referral.accepted",
                                      "referral.in_progress", "referral.completed"]
-    staff = _as(app, "noord@demo.wijkloket.example")
+    staff = logged_in(app, "noord@demo.wijkloket.example")
     detail = staff.get(f"/staff/requests/{referral.request.reference}").get_data(as_text=True)
     assert "Budgetplan gemaakt." in detail
 
 
 def test_completing_needs_an_outcome_and_keeps_the_note(app, referral):
-    partner = _as(app, "schuldhulp@demo.wijkloket.example")
+    partner = logged_in(app, "schuldhulp@demo.wijkloket.example")
     url = f"/partner/referrals/{referral.id}"
-    _post(partner, url, f"{url}/accept")
-    response = _post(partner, url, f"{url}/complete", note="Mijn notitie")
+    post_from(partner, url, f"{url}/accept")
+    response = post_from(partner, url, f"{url}/complete", note="Mijn notitie")
     assert response.status_code == 422
     html = response.get_data(as_text=True)
     assert "Kies hoe het afliep." in html and "Mijn notitie" in html
@@ -72,10 +50,10 @@ def test_completing_needs_an_outcome_and_keeps_the_note(app, referral):
 
 
 def test_a_partner_gives_a_referral_back_and_the_owner_gets_a_task(app, referral):
-    partner = _as(app, "schuldhulp@demo.wijkloket.example")
+    partner = logged_in(app, "schuldhulp@demo.wijkloket.example")
     url = f"/partner/referrals/{referral.id}"
-    _post(partner, url, f"{url}/accept")
-    assert _post(partner, url, f"{url}/give-back", reason="Past niet bij ons aanbod.") \
+    post_from(partner, url, f"{url}/accept")
+    assert post_from(partner, url, f"{url}/give-back", reason="Past niet bij ons aanbod.") \
         .status_code == 302
     db.session.expire_all()
     assert referral.state == "returned"
@@ -87,9 +65,9 @@ def test_a_partner_gives_a_referral_back_and_the_owner_gets_a_task(app, referral
 
 
 def test_an_illegal_step_is_refused_with_a_clear_message(app, referral):
-    partner = _as(app, "schuldhulp@demo.wijkloket.example")
+    partner = logged_in(app, "schuldhulp@demo.wijkloket.example")
     url = f"/partner/referrals/{referral.id}"
-    response = _post(partner, url, f"{url}/start")  # not accepted yet
+    response = post_from(partner, url, f"{url}/start")  # not accepted yet
     assert response.status_code == 409
     assert "Deze stap kan nu niet." in response.get_data(as_text=True)
     assert "Verstuurd, wacht op antwoord" in response.get_data(as_text=True)
@@ -98,13 +76,13 @@ def test_an_illegal_step_is_refused_with_a_clear_message(app, referral):
 
 
 def test_the_owning_team_withdraws_and_the_partner_is_told(app, referral):
-    staff = _as(app, "noord@demo.wijkloket.example")
+    staff = logged_in(app, "noord@demo.wijkloket.example")
     detail = f"/staff/requests/{referral.request.reference}"
     action = f"/staff/referrals/{referral.id}/withdraw"
-    missing = _post(staff, detail, action)
+    missing = post_from(staff, detail, action)
     assert missing.status_code == 422
     assert "Geef een reden waarom u de verwijzing intrekt." in missing.get_data(as_text=True)
-    response = _post(staff, detail, action, **{f"withdraw-{referral.id}-reason": "Opgelost."})
+    response = post_from(staff, detail, action, **{f"withdraw-{referral.id}-reason": "Opgelost."})
     assert response.status_code == 302
     db.session.expire_all()
     assert (referral.state, referral.state_reason) == ("withdrawn", "Opgelost.")
@@ -115,14 +93,14 @@ def test_the_owning_team_withdraws_and_the_partner_is_told(app, referral):
 
 
 def test_another_team_cannot_withdraw_or_send(app, referral):
-    zuid = _as(app, "zuid@demo.wijkloket.example")
+    zuid = logged_in(app, "zuid@demo.wijkloket.example")
     page = zuid.get("/staff/").get_data(as_text=True)
     for action in ("withdraw", "send"):
         response = zuid.post(f"/staff/referrals/{referral.id}/{action}",
                              data={"csrf_token": csrf_token(page),
                                    f"withdraw-{referral.id}-reason": "x"})
         assert response.status_code == 404
-    other_partner = _as(app, "welzijn@demo.wijkloket.example")
+    other_partner = logged_in(app, "welzijn@demo.wijkloket.example")
     page = other_partner.get("/partner/").get_data(as_text=True)
     for action in ("start", "complete", "give-back", "accept", "decline"):
         response = other_partner.post(f"/partner/referrals/{referral.id}/{action}",
@@ -136,11 +114,11 @@ def test_without_consent_the_team_sends_once_the_resident_agrees(app, client, de
     assert submit_form(client, "/demo/hulpvraag", data).status_code == 302
     referral = db.session.scalar(select(Referral))
     assert referral.state == "proposed"
-    partner = _as(app, "schuldhulp@demo.wijkloket.example")
+    partner = logged_in(app, "schuldhulp@demo.wijkloket.example")
     assert partner.get(f"/partner/referrals/{referral.id}").status_code == 404
-    staff = _as(app, "noord@demo.wijkloket.example")
+    staff = logged_in(app, "noord@demo.wijkloket.example")
     request = db.session.scalar(select(SupportRequest))
-    response = _post(staff, f"/staff/requests/{request.reference}",
+    response = post_from(staff, f"/staff/requests/{request.reference}",
                      f"/staff/referrals/{referral.id}/send")
     assert response.status_code == 302
     db.session.expire_all()
