@@ -14,6 +14,7 @@ from app.api.openapi import openapi_document
 from app.extensions import db
 from app.forms.intake import IntakeForm, intake_data
 from app.models import ApiToken, SupportRequest, Tenant
+from app.services import legal
 from app.services.intake import find_by_submission_token, status_token, submit_request
 from referral_rules.vocabulary import CHANNELS
 
@@ -196,6 +197,12 @@ def request_json(row: SupportRequest) -> dict[str, Any]:
         "open_tasks": [
             {"id": task.id, "kind": task.kind, "reason": task.reason}
             for task in row.tasks if task.state == "open"
+        ],
+        "legal_deadlines": [
+            {"kind": deadline.kind, "started": deadline.started.isoformat(),
+             "due": deadline.due.isoformat(),
+             "done": deadline.done.isoformat() if deadline.done else None}
+            for deadline in legal.deadlines(row)
         ],
         "ruleset_version": row.ruleset_version,
         "created_at": row.created_at.isoformat() + "Z",

@@ -133,6 +133,17 @@ def openapi_document() -> dict[str, Any]:
                                 "id": {"type": "integer"}, "kind": {"type": "string"},
                                 "reason": {"type": "string"}}},
                         },
+                        "legal_deadlines": {
+                            "type": "array",
+                            "description": "Wmo 2015 clocks: wmo_investigation (art. 2.3.2, "
+                                           "6 weeks after the melding), wmo_decision (art. "
+                                           "2.3.5, 2 weeks after the application).",
+                            "items": {"type": "object", "properties": {
+                                "kind": {"enum": ["wmo_investigation", "wmo_decision"]},
+                                "started": {"type": "string", "format": "date"},
+                                "due": {"type": "string", "format": "date"},
+                                "done": {"type": ["string", "null"], "format": "date"}}},
+                        },
                         "ruleset_version": {"type": "string"},
                         "created_at": {"type": "string", "format": "date-time"},
                     },

@@ -96,7 +96,8 @@ def queue() -> Any:
         )
         .order_by(Referral.due_date, Referral.id)
     ).all()
-    return render_template("staff/queue.html", rows=rows, incoming=incoming)
+    return render_template("staff/queue.html", rows=rows, incoming=incoming,
+                           next_legal=legal.next_due, today=legal.local_today())
 
 
 @bp.route("/requests/<reference>")

@@ -117,3 +117,20 @@ def test_another_team_cannot_record_a_step(app, client, demo):
     assert response.status_code == 404
     db.session.expire_all()
     assert request.wmo_investigation_done_on is None
+
+
+def test_the_queue_and_the_api_show_the_legal_clock(app, client, demo):
+    from tests.integration.test_partner_api import _token
+
+    request = _wmo_request(client)
+    staff = app.test_client()
+    login(staff, "zuid@demo.wijkloket.example")
+    queue = staff.get("/staff/?lang=en").get_data(as_text=True)
+    assert "Legal deadline" in queue and "42 days left" in queue
+    token = _token(demo.id, None)
+    detail = client.get(f"/api/v1/requests/{request.reference}",
+                        headers={"Authorization": f"Bearer {token}"}).get_json()
+    start = legal.melding_date(request)
+    assert detail["legal_deadlines"] == [{
+        "kind": "wmo_investigation", "started": start.isoformat(),
+        "due": (start + dt.timedelta(weeks=6)).isoformat(), "done": None}]
