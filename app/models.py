@@ -159,6 +159,14 @@ class User(UserMixin, db.Model):
     active: Mapped[bool] = mapped_column(Boolean, default=True)
     # The daily e-mail with the team's overdue items (staff and team leads).
     wants_digest: Mapped[bool] = mapped_column(Boolean, default=True, server_default=true())
+    # Second factor (TOTP, RFC 6238) and its one-time recovery codes (argon2 hashes).
+    totp_secret: Mapped[str | None] = mapped_column(String(64))
+    mfa_enabled_at: Mapped[dt.datetime | None] = mapped_column(DateTime)
+    recovery_codes: Mapped[list[str]] = mapped_column(JSON, default=list, server_default="[]")
+    # Throttling: failed logins in a row, and until when the account is locked after too many.
+    failed_logins: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    locked_until: Mapped[dt.datetime | None] = mapped_column(DateTime)
+    password_changed_at: Mapped[dt.datetime | None] = mapped_column(DateTime)
 
     tenant: Mapped[Tenant] = relationship()
     team: Mapped[Team | None] = relationship()
@@ -258,6 +266,9 @@ class SupportRequest(db.Model):
     created_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
     created_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
     updated_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow, onupdate=utcnow)
+    # Optimistic locking: every change raises it; a form posted with an older version is
+    # refused instead of overwriting a colleague's change.
+    version: Mapped[int] = mapped_column(Integer, default=1, server_default="1")
 
     owner_team: Mapped[Team] = relationship()
     coordinator: Mapped[User | None] = relationship(foreign_keys=[coordinator_id])
@@ -265,6 +276,8 @@ class SupportRequest(db.Model):
         back_populates="request", order_by="Referral.id"
     )
     tasks: Mapped[list[Task]] = relationship(back_populates="request", order_by="Task.id")
+
+    __mapper_args__ = {"version_id_col": version}
 
 
 class Referral(db.Model):
@@ -301,6 +314,39 @@ class Referral(db.Model):
     def target_name(self) -> str:
         target = self.target_partner or self.target_team
         return target.name if target else ""
+
+
+class Note(db.Model):
+    """A staff note on a request; ``shareable`` False keeps it from partners."""
+
+    __tablename__ = "request_note"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    tenant_id: Mapped[int] = mapped_column(ForeignKey("tenant.id"), index=True)
+    request_id: Mapped[int] = mapped_column(ForeignKey("support_request.id"), index=True)
+    author_id: Mapped[int] = mapped_column(ForeignKey("user_account.id"))
+    body: Mapped[str] = mapped_column(Text)
+    shareable: Mapped[bool] = mapped_column(Boolean, default=False)
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
+
+    author: Mapped[User] = relationship()
+
+
+class ContactMoment(db.Model):
+    """A try to reach the resident: called, no answer, visited, …"""
+
+    __tablename__ = "contact_moment"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    tenant_id: Mapped[int] = mapped_column(ForeignKey("tenant.id"), index=True)
+    request_id: Mapped[int] = mapped_column(ForeignKey("support_request.id"), index=True)
+    author_id: Mapped[int] = mapped_column(ForeignKey("user_account.id"))
+    kind: Mapped[str] = mapped_column(String(16))  # app.vocabulary.CONTACT_KIND_LABELS
+    note: Mapped[str | None] = mapped_column(Text)
+    happened_at: Mapped[dt.datetime] = mapped_column(DateTime)
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
+
+    author: Mapped[User] = relationship()
 
 
 class Task(db.Model):
