@@ -208,3 +208,41 @@ NOTIFICATION_TEXTS: dict[str, LazyString] = {
     "referral_completed": _l("%(reference)s: %(target)s finished the referral"),
     "referral_overdue": _l("%(reference)s: %(target)s did not answer in time"),
 }
+
+#: How staff tried to reach the resident (``app.services.casework.CONTACT_KINDS``).
+CONTACT_KIND_LABELS: dict[str, LazyString] = {
+    "called": _l("Called"),
+    "no_answer": _l("Called, no answer"),
+    "spoke": _l("Talked in person"),
+    "visited": _l("Home visit"),
+    "not_home": _l("Home visit, nobody home"),
+    "message": _l("Sent a message"),
+    "letter": _l("Sent a letter"),
+}
+
+#: What happened, as the request's timeline and the access log show it (audit actions).
+EVENT_LABELS: dict[str, LazyString] = {
+    "request.submitted": _l("Request received"),
+    "request.picked_up": _l("Picked up"),
+    "request.closed": _l("Closed"),
+    "request.feedback": _l("The resident answered the feedback question"),
+    "request.note_added": _l("Note"),
+    "request.contact_logged": _l("Contact with the resident"),
+    "request.wmo_investigation_done": _l("Wmo: investigation done"),
+    "request.wmo_application_received": _l("Wmo: application received"),
+    "request.wmo_decision_taken": _l("Wmo: decision taken"),
+    "request.viewed": _l("Viewed the request"),
+    "referral.viewed": _l("Viewed the referral"),
+    "referral.created": _l("Referral made"),
+    "referral.sent": _l("Referral sent"),
+    "referral.accepted": _l("Referral accepted"),
+    "referral.in_progress": _l("Referral started"),
+    "referral.completed": _l("Referral finished"),
+    "referral.declined": _l("Referral declined"),
+    "referral.expired": _l("Referral expired: no answer in time"),
+    "referral.returned": _l("Referral given back"),
+    "referral.withdrawn": _l("Referral withdrawn"),
+    "referral.reminded": _l("Reminder sent to the receiver"),
+    "referral.escalated": _l("Team lead alerted: no answer"),
+    "task.done": _l("Task done"),
+}

@@ -174,12 +174,23 @@ def logged_in(app: Flask, email: str) -> FlaskClient:
     return client
 
 
+def hidden_fields(html: str) -> dict[str, str]:
+    """What a browser posts besides the answers: the CSRF token and, on a request page,
+    the version the user saw (optimistic locking)."""
+    fields = {"csrf_token": csrf_token(html)}
+    for name in ("version", "seen_event"):
+        match = re.search(rf'name="{name}" value="([^"]*)"', html)
+        if match:
+            fields[name] = match.group(1)
+    return fields
+
+
 def post_from(client: FlaskClient, page_url: str, action_url: str, **data: Any) -> Any:
-    """Open ``page_url`` (for its CSRF token), then post ``data`` to ``action_url``."""
+    """Open ``page_url`` (for its hidden fields), then post ``data`` to ``action_url``."""
     page = client.get(page_url)
     assert page.status_code == 200, page.status_code
-    return client.post(action_url, data={"csrf_token": csrf_token(page.get_data(as_text=True)),
-                                         **data})
+    return client.post(action_url, data={**hidden_fields(page.get_data(as_text=True)), **data})
+
 
 
 @pytest.fixture

@@ -14,6 +14,7 @@ from app.i18n import _
 from app.models import CapturedMail, OutboxMessage, utcnow
 from app.services import audit
 from app.services.errors import NotFound
+from app.staff.access_log import render_access_log
 
 bp = Blueprint("admin", __name__)
 OUTBOX_STATES = ("pending", "sent", "dead")
@@ -81,3 +82,10 @@ def mail(mail_id: int) -> Any:
     if found is None or found.tenant_id != current_user.tenant_id:
         raise NotFound(_("This e-mail does not exist."))
     return render_template("admin/mail.html", mail=found)
+
+
+@bp.route("/access-log")
+@roles_required("admin")
+def access_log() -> Any:
+    """Who saw or changed any request of the municipality."""
+    return render_access_log(team_id=None, nav="admin/nav.html")

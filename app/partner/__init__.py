@@ -17,6 +17,7 @@ from app.forms.base import BaseForm, reason_field
 from app.i18n import _, _l
 from app.lifecycle import REFERRAL_STATES
 from app.models import Referral
+from app.services import access_log, casework
 from app.services import referrals as referral_service
 from app.services.referrals import REASON_MAX
 from app.vocabulary import OUTCOME_LABELS
@@ -67,6 +68,8 @@ def add_referral_views(blueprint: Blueprint, *, back_endpoint: str, roles: tuple
 
     def render(referral_id: int, **forms: BaseForm) -> str:
         referral = referral_service.referral_for(current_user, referral_id)
+        access_log.referral_viewed(current_user, referral)
+        db.session.commit()
         forms = {"decline_form": DeclineForm(),
                  "give_back_form": GiveBackForm(),
                  "complete_form": CompleteForm(), **forms}
@@ -76,6 +79,7 @@ def add_referral_views(blueprint: Blueprint, *, back_endpoint: str, roles: tuple
             urls={action: url_for(f"{name}.{action}", referral_id=referral_id)
                   for action in ("accept", "decline", "start", "complete", "give_back")},
             back_url=url_for(back_endpoint),
+            notes=casework.shareable_notes(referral.request),
             **forms,
         )
 

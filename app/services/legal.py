@@ -52,6 +52,11 @@ def local_today() -> dt.date:
     return dt.datetime.now(LOCAL).date()
 
 
+def to_utc(local: dt.datetime) -> dt.datetime:
+    """A wall-clock time in the Netherlands as stored: naive UTC."""
+    return local.replace(tzinfo=LOCAL).astimezone(dt.UTC).replace(tzinfo=None)
+
+
 def melding_date(request: SupportRequest) -> dt.date:
     """The day the melding came in, in Dutch time (created_at is stored in UTC)."""
     return request.created_at.replace(tzinfo=dt.UTC).astimezone(LOCAL).date()
@@ -119,4 +124,4 @@ def record_step(user: User, request: SupportRequest, step: str, day: dt.date,
 
 
 __all__ = ["LegalDeadline", "STEPS", "deadlines", "melding_date", "next_due", "overdue",
-           "local_today", "record_step", "running"]
+           "local_today", "record_step", "running", "to_utc"]

@@ -1,4 +1,7 @@
-"""The wijkteam workspace: the team's queue, a request, picking up, phone intake."""
+"""The wijkteam workspace: the team's queue, notifications, phone intake, the map.
+
+The request page and the steps taken on it live in :mod:`app.staff.casework`.
+"""
 
 from __future__ import annotations
 
@@ -17,41 +20,18 @@ from flask import (
 )
 from flask_login import current_user
 from sqlalchemy import case, func, select
-from wtforms import DateField, RadioField
-from wtforms.fields.choices import SelectChoice
-from wtforms.validators import InputRequired
 
 from app.auth import roles_required
 from app.extensions import db
-from app.forms.base import BaseForm, reason_field
 from app.forms.intake import StaffIntakeForm, intake_data
-from app.i18n import _, _l
+from app.i18n import _
 from app.models import Referral, SupportRequest, Task, Tenant
 from app.partner import add_referral_views
 from app.services import cracks, legal, maps, notifications
-from app.services import referrals as referral_service
-from app.services.errors import InvalidInput
 from app.services.intake import new_submission_token, submit_request
-from app.vocabulary import LOCATION_PROBLEM_LABELS, WMO_STEP_LABELS
 
 bp = Blueprint("staff", __name__)
-
-
-class CloseForm(BaseForm):
-    note = reason_field(_l("How did the question end?"),
-                        _l("Write down how the question ended."))
-
-
-class WithdrawForm(BaseForm):
-    reason = reason_field(_l("Why do you withdraw it?"), _l("Give a reason for withdrawing."))
-
-
-class WmoStepForm(BaseForm):
-    step = RadioField(_l("Which step of the Wmo procedure?"),
-                      choices=[SelectChoice(code, text) for code, text in WMO_STEP_LABELS.items()],
-                      validators=[InputRequired(message=_l("Choose a step."))])
-    day = DateField(_l("On which date?"), format="%Y-%m-%d",
-                    validators=[InputRequired(message=_l("Enter a date."))])
+STAFF_ROLES = ("staff", "team_lead")
 
 
 @bp.context_processor
@@ -60,7 +40,6 @@ def _unread() -> dict[str, Any]:
         return {"unread_notifications": notifications.unread_count(current_user)}
     return {}
 
-STAFF_ROLES = ("staff", "team_lead")
 
 PRIORITY_ORDER = case(
     (SupportRequest.priority == "crisis", 0), (SupportRequest.priority == "spoed", 1), else_=2
@@ -100,32 +79,6 @@ def queue() -> Any:
                            next_legal=legal.next_due, today=legal.local_today())
 
 
-@bp.route("/requests/<reference>")
-@roles_required(*STAFF_ROLES)
-def request_detail(reference: str) -> Any:
-    return _request_page(reference)
-
-
-def _request_page(reference: str, failed: WithdrawForm | None = None,
-                  failed_referral: int | None = None, close_form: CloseForm | None = None,
-                  wmo_form: WmoStepForm | None = None) -> Any:
-    request_row = referral_service.request_for_staff(current_user, reference)
-    withdraw_forms = {
-        referral.id: failed if referral.id == failed_referral and failed is not None
-        else WithdrawForm(prefix=f"withdraw-{referral.id}")
-        for referral in request_row.referrals
-    }
-    if wmo_form is None:
-        wmo_form = WmoStepForm()
-        wmo_form.day.data = legal.local_today()
-    return render_template("staff/request.html", request=request_row,
-                           location_problems=LOCATION_PROBLEM_LABELS,
-                           deadlines=legal.deadlines(request_row), today=legal.local_today(),
-                           owns=request_row.owner_team_id == current_user.team_id,
-                           withdraw_forms=withdraw_forms,
-                           close_form=close_form or CloseForm(), wmo_form=wmo_form)
-
-
 @bp.route("/cracks")
 @roles_required("team_lead")
 def cracks_page() -> Any:
@@ -135,63 +88,6 @@ def cracks_page() -> Any:
     report = cracks.find_cracks(tenant)
     return render_template("staff/cracks.html", cracks=report.for_team(current_user.team_id),
                            dead_letters=report.counts()["dead_letter"])
-
-
-@bp.route("/referrals/<int:referral_id>/withdraw", methods=["POST"])
-@roles_required(*STAFF_ROLES)
-def withdraw_referral(referral_id: int) -> Any:
-    referral = referral_service.owned_referral(current_user, referral_id)
-    reference = referral.request.reference
-    form = WithdrawForm(prefix=f"withdraw-{referral_id}")
-    if not form.validate_on_submit():
-        return _request_page(reference, form, referral_id), 422
-    referral_service.withdraw(current_user, referral_id, form.reason.data)
-    flash(_("The referral is withdrawn."), "success")
-    return redirect(url_for("staff.request_detail", reference=reference))
-
-
-@bp.route("/referrals/<int:referral_id>/send", methods=["POST"])
-@roles_required(*STAFF_ROLES)
-def send_referral(referral_id: int) -> Any:
-    referral = referral_service.send_with_consent(current_user, referral_id)
-    flash(_("The referral is sent to %(target)s.", target=referral.target_name), "success")
-    return redirect(url_for("staff.request_detail", reference=referral.request.reference))
-
-
-@bp.route("/requests/<reference>/pick-up", methods=["POST"])
-@roles_required(*STAFF_ROLES)
-def pick_up(reference: str) -> Any:
-    referral_service.pick_up(current_user, reference)
-    flash(_("You are now the coordinator of this request."), "success")
-    return redirect(url_for("staff.request_detail", reference=reference))
-
-
-@bp.route("/requests/<reference>/close", methods=["POST"])
-@roles_required(*STAFF_ROLES)
-def close(reference: str) -> Any:
-    form = CloseForm()
-    if not form.validate_on_submit():
-        return _request_page(reference, close_form=form), 422
-    referral_service.close_request(current_user, reference, form.note.data)
-    flash(_("The request is closed."), "success")
-    return redirect(url_for("staff.request_detail", reference=reference))
-
-
-@bp.route("/requests/<reference>/wmo", methods=["POST"])
-@roles_required(*STAFF_ROLES)
-def wmo_step(reference: str) -> Any:
-    """Record a step of the Wmo procedure; it stops or starts a legal clock."""
-    request_row = referral_service.owned_request(current_user, reference)
-    form = WmoStepForm()
-    if form.validate_on_submit():
-        try:
-            legal.record_step(current_user, request_row, form.step.data, form.day.data)
-        except InvalidInput as exc:
-            getattr(form, exc.field).errors = [str(exc)]
-        else:
-            flash(_("Saved: %(step)s.", step=WMO_STEP_LABELS[form.step.data]), "success")
-            return redirect(url_for("staff.request_detail", reference=reference))
-    return _request_page(reference, wmo_form=form), 422
 
 
 @bp.route("/notifications")
@@ -229,14 +125,6 @@ def digest_preference() -> Any:
     flash(_("You get the daily e-mail.") if wanted else _("You no longer get the daily e-mail."),
           "success")
     return redirect(url_for("staff.notifications_page"))
-
-
-@bp.route("/tasks/<int:task_id>/done", methods=["POST"])
-@roles_required(*STAFF_ROLES)
-def task_done(task_id: int) -> Any:
-    task = referral_service.complete_task(current_user, task_id)
-    flash(_("The task is done."), "success")
-    return redirect(url_for("staff.request_detail", reference=task.request.reference))
 
 
 @bp.route("/requests/new", methods=["GET", "POST"])
@@ -287,3 +175,6 @@ def map_data() -> Any:
 
 
 add_referral_views(bp, back_endpoint="staff.queue", roles=STAFF_ROLES)
+
+
+from app.staff import access_log, casework  # noqa: E402,F401 - register their routes on bp

@@ -16,7 +16,7 @@ from app.models import (
     Task,
 )
 from app.worker import process_batch
-from tests.conftest import csrf_token, login
+from tests.conftest import csrf_token, hidden_fields, login
 from tests.integration.helpers import check_page, form_data, submit_form
 
 
@@ -66,7 +66,7 @@ def test_a_resident_request_travels_to_the_owner_team_and_the_partner(client, de
     check_page(detail_html)
     assert "schulden" in detail_html  # the rule id in the explanation
     client.post(f"/staff/requests/{reference}/pick-up",
-                data={"csrf_token": csrf_token(detail_html)})
+                data=hidden_fields(detail_html))
     db.session.expire_all()
     assert request.coordinator.email == "noord@demo.wijkloket.example"
     assert request.status == "in_progress"

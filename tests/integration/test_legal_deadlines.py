@@ -10,7 +10,7 @@ from app.extensions import db
 from app.models import AuditEvent, SupportRequest
 from app.services import legal
 from app.services.cracks import find_cracks
-from tests.conftest import csrf_token, login
+from tests.conftest import csrf_token, login, post_from
 from tests.integration.helpers import form_data, submit_form
 
 
@@ -23,9 +23,8 @@ def _wmo_request(client) -> SupportRequest:
 
 
 def _record(staff, reference, step, day):
-    page = staff.get(f"/staff/requests/{reference}").get_data(as_text=True)
-    return staff.post(f"/staff/requests/{reference}/wmo",
-                      data={"csrf_token": csrf_token(page), "step": step, "day": day})
+    return post_from(staff, f"/staff/requests/{reference}", f"/staff/requests/{reference}/wmo",
+                     step=step, day=day)
 
 
 def test_a_wmo_request_shows_six_weeks_with_the_days_left(app, client, demo):

@@ -9,7 +9,7 @@ from sqlalchemy import select
 
 from app.extensions import db
 from app.models import OutboxMessage, Referral, SupportRequest, Task
-from tests.conftest import csrf_token, login
+from tests.conftest import csrf_token, hidden_fields, login
 from tests.integration.helpers import form_data, submit_form
 
 
@@ -64,7 +64,7 @@ def test_pick_up_close_and_feedback_no_reopens(app, client, demo):
 
     def post(url, **data):
         page = staff.get(detail).get_data(as_text=True)
-        return staff.post(url, data={"csrf_token": csrf_token(page), **data})
+        return staff.post(url, data={**hidden_fields(page), **data})
 
     assert post(f"{detail}/pick-up").status_code == 302
     assert len(_mails("picked_up")) == 1

@@ -1,0 +1,98 @@
+"""The access log in the spirit of NEN 7513: who looked at whose personal data, when, and
+why when the viewer is not in the owning team. Entries are audit events; the app only ever
+inserts them, and no screen or API can change or delete one.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+
+from sqlalchemy import select
+
+from app.extensions import db
+from app.models import AuditEvent, Referral, SupportRequest, User
+from app.services import audit
+
+PAGE_SIZE = 200
+
+
+def request_viewed(user: User, request: SupportRequest, *, what: str = "request",
+                   reason: str | None = None) -> None:
+    """Log that ``user`` saw the request's personal data (the caller commits)."""
+    outside = user.team_id != request.owner_team_id
+    if outside and reason is None and user.team_id is not None and any(
+            r.target_team_id == user.team_id for r in request.referrals):
+        reason = "referral to the viewer's team"
+    audit.record("request.viewed", tenant_id=request.tenant_id, object_type="support_request",
+                 object_id=request.id, actor=user, reason=reason, what=what,
+                 outside_owning_team=outside)
+
+
+def referral_viewed(user: User, referral: Referral) -> None:
+    """A receiver (partner or team) opened a referral, with the resident's shared details."""
+    audit.record("referral.viewed", tenant_id=referral.tenant_id, object_type="referral",
+                 object_id=referral.id, actor=user, reason="referral received",
+                 request_id=referral.request_id)
+
+
+@dataclass(frozen=True)
+class AccessEntry:
+    at: dt.datetime
+    actor: str
+    actor_id: int | None
+    action: str
+    reference: str | None
+    reason: str | None
+    outside: bool
+
+
+def query(tenant_id: int, *, reference: str | None = None, user_id: int | None = None,
+          team_id: int | None = None, before_id: int | None = None
+          ) -> tuple[list[AccessEntry], int | None]:
+    """Views and changes of requests, newest first, one page at a time (keyset on id).
+
+    ``team_id`` limits to requests that team owns (a team lead's view); returns the entries
+    and the id to pass as ``before_id`` for the next page, or None at the end.
+    """
+    requests = select(SupportRequest.id).where(SupportRequest.tenant_id == tenant_id)
+    if reference:
+        requests = requests.where(SupportRequest.reference == reference.strip().upper())
+    if team_id is not None:
+        requests = requests.where(SupportRequest.owner_team_id == team_id)
+    referrals = select(Referral.id).where(Referral.request_id.in_(requests))
+    conditions = [
+        AuditEvent.tenant_id == tenant_id,
+        ((AuditEvent.object_type == "support_request") & AuditEvent.object_id.in_(requests))
+        | ((AuditEvent.object_type == "referral") & AuditEvent.object_id.in_(referrals)),
+    ]
+    if user_id is not None:
+        conditions.append(AuditEvent.actor_id == user_id)
+    if before_id is not None:
+        conditions.append(AuditEvent.id < before_id)
+    events = db.session.scalars(select(AuditEvent).where(*conditions)
+                                .order_by(AuditEvent.id.desc()).limit(PAGE_SIZE + 1)).all()
+    more = len(events) > PAGE_SIZE
+    events = events[:PAGE_SIZE]
+    request_ids = {e.object_id for e in events if e.object_type == "support_request"}
+    referral_ids = {e.object_id for e in events if e.object_type == "referral"}
+    by_referral = dict(db.session.execute(
+        select(Referral.id, Referral.request_id).where(Referral.id.in_(referral_ids))).all())
+    references = dict(db.session.execute(
+        select(SupportRequest.id, SupportRequest.reference).where(
+            SupportRequest.id.in_(request_ids | set(by_referral.values())))).all())
+    names = dict(db.session.execute(select(User.id, User.name).where(
+        User.id.in_({e.actor_id for e in events if e.actor_id is not None}))).all())
+    entries = []
+    for event in events:
+        request_id = event.object_id if event.object_type == "support_request" else \
+            by_referral.get(event.object_id)
+        entries.append(AccessEntry(
+            at=event.created_at, actor=names.get(event.actor_id, event.actor_label),
+            actor_id=event.actor_id, action=event.action,
+            reference=references.get(request_id), reason=event.reason,
+            outside=bool((event.details or {}).get("outside_owning_team"))))
+    return entries, (events[-1].id if more else None)
+
+
+__all__ = ["AccessEntry", "query", "referral_viewed", "request_viewed"]

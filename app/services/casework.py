@@ -1,0 +1,168 @@
+"""Working on a request: notes, contact moments, the timeline, and the version check that
+keeps two colleagues from overwriting each other's change (optimistic locking).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+
+from sqlalchemy import or_, select
+
+from app.extensions import db
+from app.i18n import _
+from app.models import AuditEvent, ContactMoment, Note, SupportRequest, User, utcnow
+from app.services import audit
+from app.services.errors import Conflict, InvalidInput
+from app.services.referrals import REASON_MAX, owned_request
+
+NOTE_MAX = 4000
+CONTACT_KINDS = ("called", "no_answer", "spoke", "visited", "not_home", "message", "letter")
+#: Audit actions that are looking, not changing: the access log shows them, the timeline not.
+VIEW_ACTIONS = ("request.viewed", "referral.viewed", "request.bsn_revealed")
+
+
+class Stale(Conflict):
+    """The request changed since the user opened it; ``changes`` says what changed."""
+
+    def __init__(self, changes: list[TimelineEntry]) -> None:
+        super().__init__(_("This request changed since you opened it. Look at the changes "
+                           "below, then do your step again if it is still needed."))
+        self.changes = changes
+
+
+@dataclass(frozen=True)
+class TimelineEntry:
+    at: dt.datetime
+    kind: str  # an audit action (request.closed, referral.declined, …), note or contact
+    actor: str
+    text: str | None = None
+    reason: str | None = None
+    event_id: int | None = None
+    shareable: bool | None = None
+    code: str | None = None  # the contact's kind, a referral's outcome
+
+
+def check_version(request: SupportRequest, version: int | None, seen_event: int | None) -> None:
+    """Refuse a change posted from a page showing an older version of the request.
+
+    The database checks it again on UPDATE (``version_id_col``), so a race between two
+    posts also ends in :class:`Stale` (see :func:`stale_after_race`)."""
+    if version is None or version != request.version:
+        raise Stale(changes_since(request, seen_event))
+
+
+def changes_since(request: SupportRequest, seen_event: int | None) -> list[TimelineEntry]:
+    return [entry for entry in timeline(request)
+            if entry.event_id is not None and entry.event_id > (seen_event or 0)]
+
+
+def latest_event_id(request: SupportRequest) -> int:
+    """The newest event of the request; forms carry it so a conflict can show what changed."""
+    return max((entry.event_id or 0 for entry in timeline(request)), default=0)
+
+
+def _text(value: str | None, field: str, missing: str, maximum: int) -> str:
+    value = (value or "").strip()
+    if not value:
+        raise InvalidInput(missing, field)
+    if len(value) > maximum:
+        raise InvalidInput(_("Use at most %(max)d characters.", max=maximum), field)
+    return value
+
+
+def add_note(user: User, reference: str, body: str, shareable: bool) -> Note:
+    request = owned_request(user, reference)
+    body = _text(body, "body", _("Write a note."), NOTE_MAX)
+    note = Note(tenant_id=request.tenant_id, request_id=request.id, author_id=user.id,
+                body=body, shareable=shareable)
+    db.session.add(note)
+    db.session.flush()
+    audit.record("request.note_added", tenant_id=request.tenant_id,
+                 object_type="support_request", object_id=request.id, actor=user,
+                 note_id=note.id, shareable=shareable)
+    db.session.commit()
+    return note
+
+
+def log_contact(user: User, reference: str, kind: str, note: str | None,
+                happened_at: dt.datetime | None = None) -> ContactMoment:
+    request = owned_request(user, reference)
+    if kind not in CONTACT_KINDS:
+        raise InvalidInput(_("Choose what happened."), "kind")
+    note = (note or "").strip() or None
+    if note and len(note) > REASON_MAX:
+        raise InvalidInput(_("Use at most %(max)d characters.", max=REASON_MAX), "note")
+    now = utcnow()
+    happened_at = happened_at or now
+    if happened_at > now + dt.timedelta(minutes=5):
+        raise InvalidInput(_("The time cannot be in the future."), "happened_at")
+    moment = ContactMoment(tenant_id=request.tenant_id, request_id=request.id,
+                           author_id=user.id, kind=kind, note=note, happened_at=happened_at)
+    db.session.add(moment)
+    db.session.flush()
+    audit.record("request.contact_logged", tenant_id=request.tenant_id,
+                 object_type="support_request", object_id=request.id, actor=user,
+                 contact_id=moment.id, kind=kind)
+    db.session.commit()
+    return moment
+
+
+def shareable_notes(request: SupportRequest) -> list[Note]:
+    """Notes a receiving partner may read (only with the resident's consent to share)."""
+    if not request.consent_share:
+        return []
+    return list(db.session.scalars(select(Note).where(
+        Note.request_id == request.id, Note.shareable.is_(True)).order_by(Note.id)))
+
+
+def timeline(request: SupportRequest) -> list[TimelineEntry]:
+    """Everything that happened to the request, oldest first (views excluded)."""
+    referral_ids = [referral.id for referral in request.referrals]
+    task_ids = [task.id for task in request.tasks]
+    events = db.session.scalars(select(AuditEvent).where(
+        AuditEvent.tenant_id == request.tenant_id,
+        AuditEvent.action.not_in(VIEW_ACTIONS),
+        or_(
+            (AuditEvent.object_type == "support_request") & (AuditEvent.object_id == request.id),
+            (AuditEvent.object_type == "referral") & AuditEvent.object_id.in_(referral_ids),
+            (AuditEvent.object_type == "task") & AuditEvent.object_id.in_(task_ids),
+        )).order_by(AuditEvent.id)).all()
+    notes = {note.id: note for note in db.session.scalars(
+        select(Note).where(Note.request_id == request.id))}
+    contacts = {moment.id: moment for moment in db.session.scalars(
+        select(ContactMoment).where(ContactMoment.request_id == request.id))}
+    targets = {referral.id: referral.target_name for referral in request.referrals}
+    entries = []
+    for event in events:
+        details = event.details or {}
+        text: str | None = None
+        shareable = None
+        code = details.get("kind") or details.get("outcome")
+        at = event.created_at
+        if event.action == "request.note_added" and details.get("note_id") in notes:
+            note = notes[details["note_id"]]
+            text, shareable = note.body, note.shareable
+        elif event.action == "request.contact_logged" and details.get("contact_id") in contacts:
+            moment = contacts[details["contact_id"]]
+            text, at = moment.note, moment.happened_at
+        elif event.object_type == "referral":
+            text = targets.get(event.object_id or 0)
+        entries.append(TimelineEntry(at=at, kind=event.action, actor=_actor(event),
+                                     text=text, reason=event.reason, event_id=event.id,
+                                     shareable=shareable, code=code))
+    return entries
+
+
+def _actor(event: AuditEvent) -> str:
+    if event.actor_id is not None:
+        user = db.session.get(User, event.actor_id)
+        if user is not None:
+            return user.name
+    if event.actor_label.startswith("resident"):
+        return _("The resident")
+    return _("Wijkloket (automatic)")
+
+
+__all__ = ["CONTACT_KINDS", "Stale", "TimelineEntry", "add_note", "changes_since",
+           "check_version", "latest_event_id", "log_contact", "shareable_notes", "timeline"]

@@ -1,0 +1,235 @@
+"""The request page and the steps staff take on it.
+
+Every step that changes the request carries the version the user saw; a step posted from
+an older page is refused with what changed since (optimistic locking), so a colleague's
+change is never silently overwritten. Every view of the page is logged (NEN 7513).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from flask import flash, redirect, render_template, request, url_for
+from flask_login import current_user
+from sqlalchemy.orm.exc import StaleDataError
+from wtforms import BooleanField, DateField, DateTimeLocalField, RadioField, TextAreaField
+from wtforms.fields.choices import SelectChoice
+from wtforms.validators import InputRequired, Length, Optional
+
+from app.auth import roles_required
+from app.extensions import db
+from app.forms.base import BaseForm, reason_field
+from app.i18n import _, _l
+from app.models import SupportRequest
+from app.services import access_log, legal
+from app.services import casework as service
+from app.services import referrals as referral_service
+from app.services.casework import NOTE_MAX, Stale
+from app.services.errors import InvalidInput
+from app.services.referrals import REASON_MAX
+from app.staff import STAFF_ROLES, bp
+from app.vocabulary import CONTACT_KIND_LABELS, LOCATION_PROBLEM_LABELS, WMO_STEP_LABELS
+
+
+class CloseForm(BaseForm):
+    note = reason_field(_l("How did the question end?"),
+                        _l("Write down how the question ended."))
+
+
+class WithdrawForm(BaseForm):
+    reason = reason_field(_l("Why do you withdraw it?"), _l("Give a reason for withdrawing."))
+
+
+class WmoStepForm(BaseForm):
+    step = RadioField(_l("Which step of the Wmo procedure?"),
+                      choices=[SelectChoice(code, text) for code, text in WMO_STEP_LABELS.items()],
+                      validators=[InputRequired(message=_l("Choose a step."))])
+    day = DateField(_l("On which date?"), format="%Y-%m-%d",
+                    validators=[InputRequired(message=_l("Enter a date."))])
+
+
+class NoteForm(BaseForm):
+    body = TextAreaField(_l("Note"), validators=[
+        InputRequired(message=_l("Write a note.")),
+        Length(max=NOTE_MAX, message=_l("Use at most %(max)d characters.", max=NOTE_MAX))])
+    shareable = BooleanField(_l("Partners who receive a referral may read this note"))
+
+
+class ContactForm(BaseForm):
+    kind = RadioField(_l("What happened?"),
+                      choices=[SelectChoice(code, text)
+                               for code, text in CONTACT_KIND_LABELS.items()],
+                      validators=[InputRequired(message=_l("Choose what happened."))])
+    happened_at = DateTimeLocalField(_l("When? (empty is now)"), format="%Y-%m-%dT%H:%M",
+                                     validators=[Optional()])
+    note = TextAreaField(_l("Short note (optional)"), validators=[
+        Optional(),
+        Length(max=REASON_MAX, message=_l("Use at most %(max)d characters.", max=REASON_MAX))])
+
+
+@bp.route("/requests/<reference>")
+@roles_required(*STAFF_ROLES)
+def request_detail(reference: str) -> Any:
+    return _request_page(reference)
+
+
+def _request_page(reference: str, *, stale: Stale | None = None,
+                  withdraw_form: tuple[int, WithdrawForm] | None = None,
+                  **forms: BaseForm) -> Any:
+    request_row = referral_service.request_for_staff(current_user, reference)
+    access_log.request_viewed(current_user, request_row)
+    db.session.commit()
+    withdraw_forms = {referral.id: WithdrawForm(prefix=f"withdraw-{referral.id}")
+                      for referral in request_row.referrals}
+    if withdraw_form is not None:
+        withdraw_forms[withdraw_form[0]] = withdraw_form[1]
+    if "wmo_form" not in forms:
+        forms["wmo_form"] = WmoStepForm(formdata=None)
+        forms["wmo_form"].day.data = legal.local_today()
+    forms.setdefault("close_form", CloseForm(formdata=None))
+    forms.setdefault("note_form", NoteForm(formdata=None, prefix="note"))
+    forms.setdefault("contact_form", ContactForm(formdata=None, prefix="contact"))
+    entries = service.timeline(request_row)
+    return render_template("staff/request.html", request=request_row,
+                           location_problems=LOCATION_PROBLEM_LABELS,
+                           deadlines=legal.deadlines(request_row), today=legal.local_today(),
+                           owns=request_row.owner_team_id == current_user.team_id,
+                           withdraw_forms=withdraw_forms, timeline=entries,
+                           seen_event=max((e.event_id or 0 for e in entries), default=0),
+                           stale=stale, **forms)
+
+
+def _posted_int(name: str) -> int | None:
+    value = request.form.get(name, "")
+    return int(value) if value.isdigit() else None
+
+
+def _changed(reference: str, change: Callable[[SupportRequest], None],
+             **forms: BaseForm) -> Any | None:
+    """Make a change to the user's request if it is still the version they saw.
+
+    Returns None when done, or the page again (409) showing what changed since."""
+    seen_event = _posted_int("seen_event")
+    try:
+        request_row = referral_service.owned_request(current_user, reference)
+        service.check_version(request_row, _posted_int("version"), seen_event)
+        change(request_row)
+    except StaleDataError:  # a colleague's change committed between our read and write
+        db.session.rollback()
+        request_row = referral_service.owned_request(current_user, reference)
+        stale = Stale(service.changes_since(request_row, seen_event))
+        return _request_page(reference, stale=stale, **forms), 409
+    except Stale as exc:
+        db.session.rollback()
+        return _request_page(reference, stale=exc, **forms), 409
+    return None
+
+
+@bp.route("/requests/<reference>/pick-up", methods=["POST"])
+@roles_required(*STAFF_ROLES)
+def pick_up(reference: str) -> Any:
+    refused = _changed(reference, lambda row: referral_service.pick_up(current_user, reference))
+    if refused is not None:
+        return refused
+    flash(_("You are now the coordinator of this request."), "success")
+    return redirect(url_for("staff.request_detail", reference=reference))
+
+
+@bp.route("/requests/<reference>/close", methods=["POST"])
+@roles_required(*STAFF_ROLES)
+def close(reference: str) -> Any:
+    form = CloseForm()
+    if not form.validate_on_submit():
+        return _request_page(reference, close_form=form), 422
+    refused = _changed(
+        reference, lambda row: referral_service.close_request(current_user, reference,
+                                                              form.note.data),
+        close_form=form)
+    if refused is not None:
+        return refused
+    flash(_("The request is closed."), "success")
+    return redirect(url_for("staff.request_detail", reference=reference))
+
+
+@bp.route("/requests/<reference>/wmo", methods=["POST"])
+@roles_required(*STAFF_ROLES)
+def wmo_step(reference: str) -> Any:
+    """Record a step of the Wmo procedure; it stops or starts a legal clock."""
+    form = WmoStepForm()
+    if form.validate_on_submit():
+        try:
+            refused = _changed(reference, lambda row: legal.record_step(
+                current_user, row, form.step.data, form.day.data), wmo_form=form)
+        except InvalidInput as exc:
+            getattr(form, exc.field).errors = [str(exc)]
+        else:
+            if refused is not None:
+                return refused
+            flash(_("Saved: %(step)s.", step=WMO_STEP_LABELS[form.step.data]), "success")
+            return redirect(url_for("staff.request_detail", reference=reference))
+    return _request_page(reference, wmo_form=form), 422
+
+
+@bp.route("/requests/<reference>/notes", methods=["POST"])
+@roles_required(*STAFF_ROLES)
+def add_note(reference: str) -> Any:
+    """A note adds to the request and overwrites nothing, so it needs no version check."""
+    form = NoteForm(prefix="note")
+    if form.validate_on_submit():
+        try:
+            service.add_note(current_user, reference, form.body.data, form.shareable.data)
+        except InvalidInput as exc:
+            getattr(form, exc.field).errors = [str(exc)]
+        else:
+            flash(_("The note is saved."), "success")
+            return redirect(url_for("staff.request_detail", reference=reference) + "#timeline")
+    return _request_page(reference, note_form=form), 422
+
+
+@bp.route("/requests/<reference>/contacts", methods=["POST"])
+@roles_required(*STAFF_ROLES)
+def log_contact(reference: str) -> Any:
+    form = ContactForm(prefix="contact")
+    if form.validate_on_submit():
+        happened_at = None
+        if form.happened_at.data is not None:
+            happened_at = legal.to_utc(form.happened_at.data)
+        try:
+            service.log_contact(current_user, reference, form.kind.data, form.note.data,
+                                happened_at)
+        except InvalidInput as exc:
+            getattr(form, exc.field).errors = [str(exc)]
+        else:
+            flash(_("The contact is saved."), "success")
+            return redirect(url_for("staff.request_detail", reference=reference) + "#timeline")
+    return _request_page(reference, contact_form=form), 422
+
+
+@bp.route("/referrals/<int:referral_id>/withdraw", methods=["POST"])
+@roles_required(*STAFF_ROLES)
+def withdraw_referral(referral_id: int) -> Any:
+    referral = referral_service.owned_referral(current_user, referral_id)
+    reference = referral.request.reference
+    form = WithdrawForm(prefix=f"withdraw-{referral_id}")
+    if not form.validate_on_submit():
+        return _request_page(reference, withdraw_form=(referral_id, form)), 422
+    referral_service.withdraw(current_user, referral_id, form.reason.data)
+    flash(_("The referral is withdrawn."), "success")
+    return redirect(url_for("staff.request_detail", reference=reference))
+
+
+@bp.route("/referrals/<int:referral_id>/send", methods=["POST"])
+@roles_required(*STAFF_ROLES)
+def send_referral(referral_id: int) -> Any:
+    referral = referral_service.send_with_consent(current_user, referral_id)
+    flash(_("The referral is sent to %(target)s.", target=referral.target_name), "success")
+    return redirect(url_for("staff.request_detail", reference=referral.request.reference))
+
+
+@bp.route("/tasks/<int:task_id>/done", methods=["POST"])
+@roles_required(*STAFF_ROLES)
+def task_done(task_id: int) -> Any:
+    task = referral_service.complete_task(current_user, task_id)
+    flash(_("The task is done."), "success")
+    return redirect(url_for("staff.request_detail", reference=task.request.reference))
