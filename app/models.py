@@ -269,8 +269,22 @@ class SupportRequest(db.Model):
     # Optimistic locking: every change raises it; a form posted with an older version is
     # refused instead of overwriting a colleague's change.
     version: Mapped[int] = mapped_column(Integer, default=1, server_default="1")
+    # BSN as staff recorded it (11-proof checked); shown masked unless revealed (logged).
+    bsn: Mapped[str | None] = mapped_column(String(9))
+    # A warm handover to another team: both teams see the request until that team accepts.
+    transfer_team_id: Mapped[int | None] = mapped_column(ForeignKey("team.id"))
+    transfer_reason: Mapped[str | None] = mapped_column(Text)
+    transfer_requested_at: Mapped[dt.datetime | None] = mapped_column(DateTime)
+    transfer_requested_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
+    # Waiting for the resident's answer to a question: deadline clocks pause meanwhile.
+    waiting_since: Mapped[dt.datetime | None] = mapped_column(DateTime)
+    waiting_reminded_at: Mapped[dt.datetime | None] = mapped_column(DateTime)
+    paused_days: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    # Set when this request was merged into another (a duplicate); its history stays.
+    merged_into_id: Mapped[int | None] = mapped_column(ForeignKey("support_request.id"))
 
-    owner_team: Mapped[Team] = relationship()
+    owner_team: Mapped[Team] = relationship(foreign_keys=[owner_team_id])
+    transfer_team: Mapped[Team | None] = relationship(foreign_keys=[transfer_team_id])
     coordinator: Mapped[User | None] = relationship(foreign_keys=[coordinator_id])
     referrals: Mapped[list[Referral]] = relationship(
         back_populates="request", order_by="Referral.id"
@@ -314,6 +328,50 @@ class Referral(db.Model):
     def target_name(self) -> str:
         target = self.target_partner or self.target_team
         return target.name if target else ""
+
+
+class ResidentMessage(db.Model):
+    """A message between the team and the resident: a question by e-mail and on the status
+    page, and the resident's answer through the status page."""
+
+    __tablename__ = "resident_message"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    tenant_id: Mapped[int] = mapped_column(ForeignKey("tenant.id"), index=True)
+    request_id: Mapped[int] = mapped_column(ForeignKey("support_request.id"), index=True)
+    direction: Mapped[str] = mapped_column(String(8))  # to_resident, from_resident
+    body: Mapped[str] = mapped_column(Text)
+    author_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
+
+
+class SavedFilter(db.Model):
+    """A queue filter a staff member saved, shown as a tab with its count."""
+
+    __tablename__ = "saved_filter"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    tenant_id: Mapped[int] = mapped_column(ForeignKey("tenant.id"), index=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("user_account.id"), index=True)
+    name: Mapped[str] = mapped_column(String(80))
+    params: Mapped[dict[str, Any]] = mapped_column(JSON)
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
+
+
+class ReplyTemplate(db.Model):
+    """A standard text per tenant and situation, with placeholders, kept by team leads."""
+
+    __tablename__ = "reply_template"
+    __table_args__ = (UniqueConstraint("tenant_id", "key"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    tenant_id: Mapped[int] = mapped_column(ForeignKey("tenant.id"), index=True)
+    key: Mapped[str] = mapped_column(String(64))
+    title: Mapped[str] = mapped_column(String(200))
+    audience: Mapped[str] = mapped_column(String(12))  # resident, partner
+    body: Mapped[str] = mapped_column(Text)
+    updated_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
+    updated_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow, onupdate=utcnow)
 
 
 class Note(db.Model):
