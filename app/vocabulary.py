@@ -119,6 +119,7 @@ TASK_KIND_LABELS: dict[str, LazyString] = {
     "consent_needed": _l("Ask the resident for consent to share"),
     "crisis": _l("Crisis: contact the resident today"),
     "transition_18": _l("Turning 18: arrange a warm handover to adult support"),
+    "handover_refused": _l("The other team did not take the request over: look at it again"),
 }
 
 OUTCOME_LABELS: dict[str, LazyString] = {
@@ -207,6 +208,9 @@ NOTIFICATION_TEXTS: dict[str, LazyString] = {
     "referral_accepted": _l("%(reference)s: %(target)s accepted the referral"),
     "referral_completed": _l("%(reference)s: %(target)s finished the referral"),
     "referral_overdue": _l("%(reference)s: %(target)s did not answer in time"),
+    "assigned": _l("%(reference)s: %(by)s made you the coordinator"),
+    "handover_asked": _l("%(reference)s: %(team)s asks your team to take the request over"),
+    "handover_accepted": _l("%(reference)s: %(team)s took the request over"),
 }
 
 #: How staff tried to reach the resident (``app.services.casework.CONTACT_KINDS``).
@@ -245,4 +249,11 @@ EVENT_LABELS: dict[str, LazyString] = {
     "referral.reminded": _l("Reminder sent to the receiver"),
     "referral.escalated": _l("Team lead alerted: no answer"),
     "task.done": _l("Task done"),
+    "request.assigned": _l("Coordinator chosen"),
+    "request.handover_asked": _l("Handover to another team asked"),
+    "request.handover_accepted": _l("Handover accepted"),
+    "request.handover_refused": _l("Handover refused"),
+    "request.handover_cancelled": _l("Handover cancelled"),
+    "request.bsn_recorded": _l("BSN recorded"),
+    "request.bsn_revealed": _l("BSN shown in full"),
 }

@@ -21,9 +21,11 @@ def request_viewed(user: User, request: SupportRequest, *, what: str = "request"
                    reason: str | None = None) -> None:
     """Log that ``user`` saw the request's personal data (the caller commits)."""
     outside = user.team_id != request.owner_team_id
-    if outside and reason is None and user.team_id is not None and any(
-            r.target_team_id == user.team_id for r in request.referrals):
-        reason = "referral to the viewer's team"
+    if outside and reason is None and user.team_id is not None:
+        if request.transfer_team_id == user.team_id:
+            reason = "handover to the viewer's team"
+        elif any(r.target_team_id == user.team_id for r in request.referrals):
+            reason = "referral to the viewer's team"
     audit.record("request.viewed", tenant_id=request.tenant_id, object_type="support_request",
                  object_id=request.id, actor=user, reason=reason, what=what,
                  outside_owning_team=outside)

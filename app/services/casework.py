@@ -8,6 +8,7 @@ import datetime as dt
 from dataclasses import dataclass
 
 from sqlalchemy import or_, select
+from stdnum.nl import bsn
 
 from app.extensions import db
 from app.i18n import _
@@ -57,11 +58,6 @@ def changes_since(request: SupportRequest, seen_event: int | None) -> list[Timel
             if entry.event_id is not None and entry.event_id > (seen_event or 0)]
 
 
-def latest_event_id(request: SupportRequest) -> int:
-    """The newest event of the request; forms carry it so a conflict can show what changed."""
-    return max((entry.event_id or 0 for entry in timeline(request)), default=0)
-
-
 def _text(value: str | None, field: str, missing: str, maximum: int) -> str:
     value = (value or "").strip()
     if not value:
@@ -106,6 +102,37 @@ def log_contact(user: User, reference: str, kind: str, note: str | None,
                  contact_id=moment.id, kind=kind)
     db.session.commit()
     return moment
+
+
+def record_bsn(user: User, request: SupportRequest, value: str) -> None:
+    """Record the resident's BSN after the 11-proof (the caller checked ownership).
+
+    The number itself never goes into the audit log, only that it was recorded."""
+    number = bsn.compact(value or "")
+    if not number:
+        raise InvalidInput(_("Enter the BSN."), "bsn")
+    if not bsn.is_valid(number):
+        raise InvalidInput(_("This is not a valid BSN. Check the 9 digits."), "bsn")
+    request.bsn = number
+    audit.record("request.bsn_recorded", tenant_id=request.tenant_id,
+                 object_type="support_request", object_id=request.id, actor=user)
+    db.session.commit()
+
+
+def masked_bsn(number: str | None) -> str | None:
+    """Only the last three digits, e.g. ******782."""
+    return None if not number else "*" * (len(number) - 3) + number[-3:]
+
+
+def reveal_bsn(user: User, request: SupportRequest) -> str | None:
+    """Show the full BSN: the reveal is logged as a view of personal data."""
+    if request.bsn is None:
+        return None
+    audit.record("request.bsn_revealed", tenant_id=request.tenant_id,
+                 object_type="support_request", object_id=request.id, actor=user,
+                 outside_owning_team=user.team_id != request.owner_team_id)
+    db.session.commit()
+    return request.bsn
 
 
 def shareable_notes(request: SupportRequest) -> list[Note]:
@@ -165,4 +192,5 @@ def _actor(event: AuditEvent) -> str:
 
 
 __all__ = ["CONTACT_KINDS", "Stale", "TimelineEntry", "add_note", "changes_since",
-           "check_version", "latest_event_id", "log_contact", "shareable_notes", "timeline"]
+           "check_version", "log_contact", "masked_bsn", "record_bsn",
+           "reveal_bsn", "shareable_notes", "timeline"]

@@ -205,7 +205,8 @@ def _back_to_owner(referral: Referral) -> None:
 
 
 def request_for_staff(user: User, reference: str) -> SupportRequest:
-    """A request the staff member's team owns (or received a referral for); else NotFound."""
+    """A request the staff member's team owns, is asked to take over, or received a referral
+    for; else NotFound."""
     request = db.session.scalar(
         select(SupportRequest).where(
             SupportRequest.reference == reference, SupportRequest.tenant_id == user.tenant_id
@@ -213,9 +214,8 @@ def request_for_staff(user: User, reference: str) -> SupportRequest:
     )
     if request is None or user.team_id is None:
         raise NotFound(_("This request does not exist or is not for your team."))
-    if request.owner_team_id != user.team_id and not any(
-        r.target_team_id == user.team_id for r in request.referrals
-    ):
+    if request.owner_team_id != user.team_id and request.transfer_team_id != user.team_id \
+            and not any(r.target_team_id == user.team_id for r in request.referrals):
         raise NotFound(_("This request does not exist or is not for your team."))
     return request
 

@@ -13,7 +13,15 @@ from typing import Any
 from flask import flash, redirect, render_template, request, url_for
 from flask_login import current_user
 from sqlalchemy.orm.exc import StaleDataError
-from wtforms import BooleanField, DateField, DateTimeLocalField, RadioField, TextAreaField
+from wtforms import (
+    BooleanField,
+    DateField,
+    DateTimeLocalField,
+    RadioField,
+    SelectField,
+    StringField,
+    TextAreaField,
+)
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import InputRequired, Length, Optional
 
@@ -22,7 +30,7 @@ from app.extensions import db
 from app.forms.base import BaseForm, reason_field
 from app.i18n import _, _l
 from app.models import SupportRequest
-from app.services import access_log, legal
+from app.services import access_log, handover, legal
 from app.services import casework as service
 from app.services import referrals as referral_service
 from app.services.casework import NOTE_MAX, Stale
@@ -47,6 +55,30 @@ class WmoStepForm(BaseForm):
                       validators=[InputRequired(message=_l("Choose a step."))])
     day = DateField(_l("On which date?"), format="%Y-%m-%d",
                     validators=[InputRequired(message=_l("Enter a date."))])
+
+
+class AssignForm(BaseForm):
+    colleague = SelectField(_l("Who coordinates this request?"), coerce=int,
+                            validators=[InputRequired(message=_l(
+                                "Choose a colleague from your team."))])
+
+
+class HandoverForm(BaseForm):
+    team = SelectField(_l("To which team?"), coerce=int, validators=[InputRequired(
+        message=_l("Choose another team of this municipality."))])
+    reason = reason_field(_l("Why should that team take it over?"),
+                          _l("Tell the other team why you hand it over."))
+
+
+class RefuseHandoverForm(BaseForm):
+    reason = reason_field(_l("Why does your team not take it over?"),
+                          _l("Tell the other team why you do not take it over."))
+
+
+class BsnForm(BaseForm):
+    bsn = StringField(_l("BSN (citizen service number)"),
+                      validators=[InputRequired(message=_l("Enter the BSN.")), Length(max=20)],
+                      render_kw={"inputmode": "numeric", "autocomplete": "off"})
 
 
 class NoteForm(BaseForm):
@@ -74,7 +106,7 @@ def request_detail(reference: str) -> Any:
     return _request_page(reference)
 
 
-def _request_page(reference: str, *, stale: Stale | None = None,
+def _request_page(reference: str, *, stale: Stale | None = None, bsn_shown: str | None = None,
                   withdraw_form: tuple[int, WithdrawForm] | None = None,
                   **forms: BaseForm) -> Any:
     request_row = referral_service.request_for_staff(current_user, reference)
@@ -90,6 +122,11 @@ def _request_page(reference: str, *, stale: Stale | None = None,
     forms.setdefault("close_form", CloseForm(formdata=None))
     forms.setdefault("note_form", NoteForm(formdata=None, prefix="note"))
     forms.setdefault("contact_form", ContactForm(formdata=None, prefix="contact"))
+    forms.setdefault("assign_form", AssignForm(formdata=None, prefix="assign"))
+    forms.setdefault("handover_form", HandoverForm(formdata=None, prefix="handover"))
+    forms.setdefault("refuse_form", RefuseHandoverForm(formdata=None, prefix="refuse"))
+    forms.setdefault("bsn_form", BsnForm(formdata=None))
+    _choices(forms["assign_form"], forms["handover_form"])  # type: ignore[arg-type]
     entries = service.timeline(request_row)
     return render_template("staff/request.html", request=request_row,
                            location_problems=LOCATION_PROBLEM_LABELS,
@@ -97,7 +134,16 @@ def _request_page(reference: str, *, stale: Stale | None = None,
                            owns=request_row.owner_team_id == current_user.team_id,
                            withdraw_forms=withdraw_forms, timeline=entries,
                            seen_event=max((e.event_id or 0 for e in entries), default=0),
-                           stale=stale, **forms)
+                           stale=stale, bsn_shown=bsn_shown,
+                           bsn_masked=service.masked_bsn(request_row.bsn), **forms)
+
+
+def _choices(assign_form: AssignForm, handover_form: HandoverForm) -> None:
+    assign_form.colleague.choices = [
+        SelectChoice(user.id, user.name) for user in handover.colleagues(current_user)]
+    handover_form.team.choices = [
+        SelectChoice(team.id, team.name)
+        for team in handover.teams_to_hand_over_to(current_user)]
 
 
 def _posted_int(name: str) -> int | None:
@@ -233,3 +279,89 @@ def task_done(task_id: int) -> Any:
     task = referral_service.complete_task(current_user, task_id)
     flash(_("The task is done."), "success")
     return redirect(url_for("staff.request_detail", reference=task.request.reference))
+
+
+def _done(reference: str, message: str) -> Any:
+    flash(message, "success")
+    return redirect(url_for("staff.request_detail", reference=reference))
+
+
+@bp.route("/requests/<reference>/assign", methods=["POST"])
+@roles_required(*STAFF_ROLES)
+def assign(reference: str) -> Any:
+    form = AssignForm(prefix="assign")
+    _choices(form, HandoverForm(formdata=None, prefix="handover"))
+    if not form.validate_on_submit():
+        return _request_page(reference, assign_form=form), 422
+    try:
+        refused = _changed(reference, lambda row: handover.assign(
+            current_user, row, form.colleague.data), assign_form=form)
+    except InvalidInput as exc:
+        form.colleague.errors = [str(exc)]
+        return _request_page(reference, assign_form=form), 422
+    return refused or _done(reference, _("The coordinator is saved."))
+
+
+@bp.route("/requests/<reference>/handover", methods=["POST"])
+@roles_required(*STAFF_ROLES)
+def ask_handover(reference: str) -> Any:
+    form = HandoverForm(prefix="handover")
+    _choices(AssignForm(formdata=None, prefix="assign"), form)
+    if not form.validate_on_submit():
+        return _request_page(reference, handover_form=form), 422
+    try:
+        refused = _changed(reference, lambda row: handover.ask_handover(
+            current_user, row, form.team.data, form.reason.data), handover_form=form)
+    except InvalidInput as exc:
+        getattr(form, exc.field).errors = [str(exc)]
+        return _request_page(reference, handover_form=form), 422
+    return refused or _done(reference, _("The other team is asked to take the request over. "
+                                         "Your team stays responsible until they accept."))
+
+
+@bp.route("/requests/<reference>/handover/accept", methods=["POST"])
+@roles_required(*STAFF_ROLES)
+def accept_handover(reference: str) -> Any:
+    handover.accept_handover(current_user, reference)
+    return _done(reference, _("Your team now owns this request."))
+
+
+@bp.route("/requests/<reference>/handover/refuse", methods=["POST"])
+@roles_required(*STAFF_ROLES)
+def refuse_handover(reference: str) -> Any:
+    form = RefuseHandoverForm(prefix="refuse")
+    if not form.validate_on_submit():
+        return _request_page(reference, refuse_form=form), 422
+    handover.refuse_handover(current_user, reference, form.reason.data)
+    flash(_("You said no to the handover. The other team has been told."), "success")
+    return redirect(url_for("staff.queue"))
+
+
+@bp.route("/requests/<reference>/handover/cancel", methods=["POST"])
+@roles_required(*STAFF_ROLES)
+def cancel_handover(reference: str) -> Any:
+    handover.cancel_handover(current_user, reference)
+    return _done(reference, _("The handover is cancelled."))
+
+
+@bp.route("/requests/<reference>/bsn", methods=["POST"])
+@roles_required(*STAFF_ROLES)
+def record_bsn(reference: str) -> Any:
+    form = BsnForm()
+    if form.validate_on_submit():
+        try:
+            refused = _changed(reference, lambda row: service.record_bsn(
+                current_user, row, form.bsn.data), bsn_form=form)
+        except InvalidInput as exc:
+            form.bsn.errors = [str(exc)]
+        else:
+            return refused or _done(reference, _("The BSN is saved."))
+    return _request_page(reference, bsn_form=form), 422
+
+
+@bp.route("/requests/<reference>/bsn/reveal", methods=["POST"])
+@roles_required(*STAFF_ROLES)
+def reveal_bsn(reference: str) -> Any:
+    """Show the full BSN once, on this response only; the reveal is logged."""
+    request_row = referral_service.owned_request(current_user, reference)
+    return _request_page(reference, bsn_shown=service.reveal_bsn(current_user, request_row))

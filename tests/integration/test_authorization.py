@@ -6,7 +6,7 @@ import pytest
 from sqlalchemy import select
 
 from app.extensions import db
-from app.models import Referral, SupportRequest, Task
+from app.models import Referral, SupportRequest, Task, Team, User
 from app.services.legal import local_today
 from tests.conftest import login
 from tests.integration.helpers import form_data, submit_form
@@ -33,7 +33,11 @@ def world(client, demo):
                 team_id=request.owner_team_id, kind="crisis", reason="test")
     db.session.add(task)
     db.session.commit()
-    return {"ref": request.reference, "referral": referral.id, "task": task.id}
+    colleague = db.session.scalar(select(User.id).where(
+        User.email == "noord@demo.wijkloket.example"))
+    other_team = db.session.scalar(select(Team.id).where(Team.key == "zuid"))
+    return {"ref": request.reference, "referral": referral.id, "task": task.id,
+            "colleague": colleague, "other_team": other_team}
 
 
 # (method, url template, roles allowed; everyone else is denied)
@@ -44,6 +48,11 @@ MATRIX = [
     ("POST", "/staff/requests/{ref}/notes", {"staff_noord", "lead_noord"}),
     ("POST", "/staff/requests/{ref}/contacts", {"staff_noord", "lead_noord"}),
     ("POST", "/staff/requests/{ref}/wmo", {"staff_noord", "lead_noord"}),
+    ("POST", "/staff/requests/{ref}/assign", {"staff_noord", "lead_noord"}),
+    ("POST", "/staff/requests/{ref}/bsn", {"staff_noord", "lead_noord"}),
+    ("POST", "/staff/requests/{ref}/bsn/reveal", {"staff_noord", "lead_noord"}),
+    ("POST", "/staff/requests/{ref}/handover", {"staff_noord", "lead_noord"}),
+    ("POST", "/staff/requests/{ref}/handover/cancel", {"staff_noord", "lead_noord"}),
     ("GET", "/staff/notifications", {"staff_noord", "lead_noord", "staff_zuid"}),
     ("POST", "/staff/tasks/{task}/done", {"staff_noord", "lead_noord"}),
     ("GET", "/staff/requests/new", {"staff_noord", "lead_noord", "staff_zuid"}),
@@ -63,10 +72,10 @@ MATRIX = [
 @pytest.mark.parametrize("role", list(ROLES))
 def test_every_route_allows_exactly_the_roles_in_the_matrix(app, world, role):
     app.config["WTF_CSRF_ENABLED"] = False
+    client = app.test_client()  # one login per role; each route is asked with it
+    if ROLES[role]:
+        login(client, ROLES[role])
     for method, template, allowed in MATRIX:
-        client = app.test_client()
-        if ROLES[role]:
-            login(client, ROLES[role])
         url = template.format(**world)
         # Valid answers for every form; the version keeps the optimistic lock satisfied.
         data = None
@@ -74,7 +83,9 @@ def test_every_route_allows_exactly_the_roles_in_the_matrix(app, world, role):
             db.session.expire_all()
             data = {"version": db.session.scalar(select(SupportRequest.version)),
                     "note-body": "Note", "contact-kind": "called", "step": "investigation_done",
-                    "day": local_today().isoformat()}
+                    "day": local_today().isoformat(), "assign-colleague": world["colleague"],
+                    "bsn": "111222333", "handover-team": world["other_team"],
+                    "handover-reason": "Verhuisd"}
         response = client.open(url, method=method, data=data)
         if role in allowed:
             assert response.status_code in {200, 302}, (role, url, response.status_code)
