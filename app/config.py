@@ -36,7 +36,9 @@ def load_config(overrides: dict[str, Any] | None = None) -> dict[str, Any]:
         "SQLALCHEMY_DATABASE_URI": env.get(
             "DATABASE_URL", f"sqlite:///{INSTANCE_DIR / 'wijkloket.sqlite'}"
         ),
-        "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True},
+        # Pre-ping survives a database restart; hidden parameters keep residents' data out
+        # of error messages and logs.
+        "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True, "hide_parameters": True},
         # Largest request body we accept (bytes); larger answers 413.
         "MAX_CONTENT_LENGTH": int(env.get("MAX_CONTENT_LENGTH", 64 * 1024)),
         "LANGUAGES": ("nl", "en"),

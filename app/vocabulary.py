@@ -120,6 +120,7 @@ TASK_KIND_LABELS: dict[str, LazyString] = {
     "crisis": _l("Crisis: contact the resident today"),
     "transition_18": _l("Turning 18: arrange a warm handover to adult support"),
     "handover_refused": _l("The other team did not take the request over: look at it again"),
+    "route_removed": _l("A route fell away after a change: withdraw the referral if needed"),
 }
 
 OUTCOME_LABELS: dict[str, LazyString] = {
@@ -256,4 +257,5 @@ EVENT_LABELS: dict[str, LazyString] = {
     "request.handover_cancelled": _l("Handover cancelled"),
     "request.bsn_recorded": _l("BSN recorded"),
     "request.bsn_revealed": _l("BSN shown in full"),
+    "request.life_areas_changed": _l("Subjects changed, rules run again"),
 }

@@ -15,17 +15,8 @@ from app.i18n import _, force_locale
 from app.models import SupportRequest, Team, User, utcnow
 from app.services import audit, notifications
 from app.services.errors import Conflict, InvalidInput, NotFound
-from app.services.referrals import REASON_MAX, owned_request, request_for_staff
+from app.services.referrals import owned_request, request_for_staff, required_reason
 from app.services.tasks import add_task
-
-
-def _reason(reason: str | None, missing: str) -> str:
-    reason = (reason or "").strip()
-    if not reason:
-        raise InvalidInput(missing, "reason")
-    if len(reason) > REASON_MAX:
-        raise InvalidInput(_("Use at most %(max)d characters.", max=REASON_MAX), "reason")
-    return reason
 
 
 def _open(request: SupportRequest) -> None:
@@ -64,7 +55,7 @@ def teams_to_hand_over_to(user: User) -> list[Team]:
 def ask_handover(user: User, request: SupportRequest, team_id: int, reason: str) -> None:
     """The owning team asks another team to take the request over (warm handover)."""
     _open(request)
-    reason = _reason(reason, _("Tell the other team why you hand it over."))
+    reason = required_reason(reason, _("Tell the other team why you hand it over."))
     if request.transfer_team_id is not None:
         raise Conflict(_("A handover of this request is already waiting for an answer."))
     team = db.session.get(Team, team_id)
@@ -115,7 +106,7 @@ def accept_handover(user: User, reference: str) -> SupportRequest:
 
 def refuse_handover(user: User, reference: str, reason: str) -> SupportRequest:
     """The receiving team says no, with a reason; the owning team gets a task."""
-    reason = _reason(reason, _("Tell the other team why you do not take it over."))
+    reason = required_reason(reason, _("Tell the other team why you do not take it over."))
     request = incoming(user, reference)
     audit.record("request.handover_refused", tenant_id=request.tenant_id,
                  object_type="support_request", object_id=request.id, actor=user,

@@ -23,15 +23,14 @@ from sqlalchemy.dialects import postgresql, sqlite
 from app.extensions import db
 from app.i18n import _, force_locale
 from app.models import (
-    Partner,
     ReferenceCounter,
-    Referral,
     SupportRequest,
     Team,
     Tenant,
     User,
 )
 from app.services import audit, notices, notifications
+from app.services.referrals import open_referral
 from app.services.routing import Placement, owner_team, place, responsible
 from app.services.tasks import add_task
 from app.workdays import add_working_days
@@ -211,7 +210,7 @@ def submit_request(
     with force_locale("nl"):
         _add_location_task(request, placement, owner)
         for route in decision.routes:
-            _refer(tenant, request, placement, owner, route, ruleset, today)
+            refer_route(tenant, request, placement, owner, route, ruleset, today)
         _add_rule_tasks(request, decision, owner)
         if decision.priority == "crisis":
             add_task(request, owner.id, "crisis",
@@ -260,7 +259,7 @@ def _add_rule_tasks(request: SupportRequest, decision: Decision, owner: Team) ->
         add_task(request, owner.id, action.kind, action.reason)
 
 
-def _refer(
+def refer_route(
     tenant: Tenant,
     request: SupportRequest,
     placement: Placement,
@@ -276,40 +275,10 @@ def _refer(
     deadline_days = route.deadline_days or ruleset.default_deadline_days or current_app.config[
         "DEFAULT_DEADLINE_DAYS"
     ]
-    shares_details = isinstance(target, Partner)
-    may_send = not shares_details or request.consent_share
-    referral = Referral(
-        tenant_id=tenant.id,
-        request_id=request.id,
-        domain=route.domain,
-        target_team_id=target.id if isinstance(target, Team) else None,
-        target_partner_id=target.id if isinstance(target, Partner) else None,
-        state="sent" if may_send else "proposed",
-        due_date=add_working_days(today, deadline_days),
-        rule_ids=list(route.rule_ids),
-        reason=" ".join(reason.title for reason in route.reasons),
-        ruleset_version=ruleset.version,
-    )
-    db.session.add(referral)
-    db.session.flush()
-    audit.record(
-        "referral.created",
-        tenant_id=tenant.id,
-        object_type="referral",
-        object_id=referral.id,
-        state=referral.state,
-        domain=route.domain,
-        rule_ids=list(route.rule_ids),
-    )
-    if may_send:
-        notices.referral_sent(tenant, request, referral)
-    else:
-        add_task(request, owner.id,
-            "consent_needed",
-            _("Ask the resident for consent to share the question with %(target)s.",
-              target=target.name),
-            referral,
-        )
+    open_referral(tenant, request, route.domain, target,
+                  due_date=add_working_days(today, deadline_days), rule_ids=list(route.rule_ids),
+                  reason=" ".join(reason.title for reason in route.reasons),
+                  ruleset_version=ruleset.version)
 
 
 def status_token(request: SupportRequest) -> str:

@@ -6,20 +6,93 @@ Another partner's or team's ids answer NotFound, never revealing that they exist
 
 from __future__ import annotations
 
+import datetime as dt
+
+from flask import current_app
 from flask_babel import format_date
 from sqlalchemy import select
 
 from app.extensions import db
 from app.i18n import _, force_locale
 from app.lifecycle import BACK_TO_OWNER, LIVE_STATES, IllegalTransition, check_transition
-from app.models import Referral, SupportRequest, Task, Tenant, User, utcnow
+from app.models import Partner, Referral, SupportRequest, Task, Team, Tenant, User, utcnow
 from app.services import audit, notices, notifications
 from app.services.errors import Conflict, InvalidInput, NotFound
 from app.services.tasks import add_task
 from app.vocabulary import REFERRAL_STATE_LABELS, label
-from referral_rules.vocabulary import OUTCOMES
+from app.workdays import add_working_days
+from referral_rules.vocabulary import DOMAINS, OUTCOMES
 
 REASON_MAX = 2000
+
+
+def open_referral(tenant: Tenant, request: SupportRequest, domain: str, target: Partner | Team,
+                  *, due_date: dt.date, rule_ids: list[str], reason: str,
+                  ruleset_version: str, actor: User | None = None) -> Referral:
+    """Make a referral: sent at once, or, when it would share the resident's details with a
+    partner without consent, proposed with a task to ask for consent. The caller commits."""
+    may_send = not isinstance(target, Partner) or request.consent_share
+    referral = Referral(
+        tenant_id=tenant.id, request_id=request.id, domain=domain,
+        target_team_id=target.id if isinstance(target, Team) else None,
+        target_partner_id=target.id if isinstance(target, Partner) else None,
+        state="sent" if may_send else "proposed", due_date=due_date, rule_ids=rule_ids,
+        reason=reason, ruleset_version=ruleset_version)
+    db.session.add(referral)
+    db.session.flush()
+    audit.record("referral.created", tenant_id=tenant.id, object_type="referral",
+                 object_id=referral.id, actor=actor, state=referral.state, domain=domain,
+                 rule_ids=rule_ids, reason=reason if actor else None)
+    if may_send:
+        notices.referral_sent(tenant, request, referral)
+    else:
+        with force_locale("nl"):
+            text = _("Ask the resident for consent to share the question with %(target)s.",
+                     target=target.name)
+        add_task(request, request.owner_team_id, "consent_needed", text, referral)
+    return referral
+
+
+def targets(tenant_id: int) -> list[Partner | Team]:
+    """Everyone a request can be referred to: the partners and teams of the municipality."""
+    partners = db.session.scalars(select(Partner).where(Partner.tenant_id == tenant_id)
+                                  .order_by(Partner.name)).all()
+    teams = db.session.scalars(select(Team).where(Team.tenant_id == tenant_id)
+                               .order_by(Team.name)).all()
+    return [*partners, *teams]
+
+
+def target_key(target: Partner | Team) -> str:
+    return f"{'partner' if isinstance(target, Partner) else 'team'}:{target.id}"
+
+
+def refer_by_hand(user: User, request: SupportRequest, domain: str, target: str,
+                  reason: str) -> Referral:
+    """Staff add a referral the rules did not make (an override: logged with the reason)."""
+    from app.services.intake import ruleset_for
+
+    reason = required_reason(reason, _("Say why you refer by hand."))
+    if request.status == "closed":
+        raise Conflict(_("This request is closed."))
+    if domain not in DOMAINS:
+        raise InvalidInput(_("Choose a domain."), "domain")
+    chosen = {target_key(t): t for t in targets(user.tenant_id)}.get(target)
+    if chosen is None or (isinstance(chosen, Team) and chosen.id == request.owner_team_id):
+        raise InvalidInput(_("Choose an organisation or another team."), "target")
+    if any(r.state in LIVE_STATES and r.domain == domain and target_key(
+            r.target_partner or r.target_team) == target for r in request.referrals
+            if r.target_partner or r.target_team):
+        raise Conflict(_("This referral is already open."))
+    tenant = db.session.get(Tenant, request.tenant_id)
+    assert tenant is not None
+    ruleset = ruleset_for(tenant)
+    days = ruleset.default_deadline_days or current_app.config["DEFAULT_DEADLINE_DAYS"]
+    referral = open_referral(tenant, request, domain, chosen,
+                             due_date=add_working_days(dt.date.today(), days),
+                             rule_ids=["manual"], reason=reason,
+                             ruleset_version=ruleset.version, actor=user)
+    db.session.commit()
+    return referral
 
 
 def referral_for(user: User, referral_id: int) -> Referral:
@@ -74,7 +147,7 @@ def accept(user: User, referral_id: int) -> Referral:
     return referral
 
 
-def _reason(reason: str | None, missing: str) -> str:
+def required_reason(reason: str | None, missing: str) -> str:
     reason = (reason or "").strip()
     if not reason:
         raise InvalidInput(missing, "reason")
@@ -96,7 +169,7 @@ def _hand_back(user: User, referral_id: int, target: str, reason: str) -> Referr
 def decline(user: User, referral_id: int, reason: str) -> Referral:
     """The receiving organisation declines a referral it was sent."""
     return _hand_back(user, referral_id, "declined",
-                      _reason(reason, _("Give a reason for declining.")))
+                      required_reason(reason, _("Give a reason for declining.")))
 
 
 def start(user: User, referral_id: int) -> Referral:
@@ -131,7 +204,7 @@ def _tell_owner(referral: Referral, kind: str) -> None:
 def give_back(user: User, referral_id: int, reason: str) -> Referral:
     """The receiving organisation gives an accepted referral back to the owning team."""
     return _hand_back(user, referral_id, "returned",
-                      _reason(reason, _("Give a reason for giving it back.")))
+                      required_reason(reason, _("Give a reason for giving it back.")))
 
 
 def owned_referral(user: User, referral_id: int) -> Referral:
@@ -145,7 +218,7 @@ def owned_referral(user: User, referral_id: int) -> Referral:
 
 def withdraw(user: User, referral_id: int, reason: str) -> Referral:
     """The owning team withdraws a live referral; a receiver who had it is told."""
-    reason = _reason(reason, _("Give a reason for withdrawing."))
+    reason = required_reason(reason, _("Give a reason for withdrawing."))
     referral = owned_referral(user, referral_id)
     was_shared = referral.state != "proposed"
     _move(referral, "withdrawn", user, reason)
@@ -253,7 +326,7 @@ def pick_up(user: User, reference: str) -> SupportRequest:
 
 def close_request(user: User, reference: str, note: str) -> SupportRequest:
     """The owning team closes the request; open tasks end with it, live referrals must not."""
-    note = _reason(note, _("Write down how the question ended."))
+    note = required_reason(note, _("Write down how the question ended."))
     request = owned_request(user, reference)
     if request.status == "closed":
         raise Conflict(_("This request is closed."))

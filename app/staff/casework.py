@@ -28,16 +28,23 @@ from wtforms.validators import InputRequired, Length, Optional
 from app.auth import roles_required
 from app.extensions import db
 from app.forms.base import BaseForm, reason_field
+from app.forms.intake import MultiCheckboxField
 from app.i18n import _, _l
-from app.models import SupportRequest
-from app.services import access_log, handover, legal
+from app.models import SupportRequest, Team
+from app.services import access_log, handover, legal, rerun
 from app.services import casework as service
 from app.services import referrals as referral_service
 from app.services.casework import NOTE_MAX, Stale
 from app.services.errors import InvalidInput
 from app.services.referrals import REASON_MAX
 from app.staff import STAFF_ROLES, bp
-from app.vocabulary import CONTACT_KIND_LABELS, LOCATION_PROBLEM_LABELS, WMO_STEP_LABELS
+from app.vocabulary import (
+    CONTACT_KIND_LABELS,
+    DOMAIN_LABELS,
+    LIFE_AREA_LABELS,
+    LOCATION_PROBLEM_LABELS,
+    WMO_STEP_LABELS,
+)
 
 
 class CloseForm(BaseForm):
@@ -81,6 +88,22 @@ class BsnForm(BaseForm):
                       render_kw={"inputmode": "numeric", "autocomplete": "off"})
 
 
+class ReferByHandForm(BaseForm):
+    domain = SelectField(_l("For which domain?"),
+                         choices=[SelectChoice(code, text) for code, text in DOMAIN_LABELS.items()],
+                         validators=[InputRequired(message=_l("Choose a domain."))])
+    target = SelectField(_l("To whom?"), validators=[InputRequired(
+        message=_l("Choose an organisation or another team."))])
+    reason = reason_field(_l("Why do you refer by hand?"), _l("Say why you refer by hand."))
+
+
+class LifeAreasForm(BaseForm):
+    life_areas = MultiCheckboxField(
+        _l("What is the question about?"),
+        choices=[SelectChoice(code, text) for code, text in LIFE_AREA_LABELS.items()],
+        validators=[InputRequired(message=_l("Choose at least one subject."))])
+
+
 class NoteForm(BaseForm):
     body = TextAreaField(_l("Note"), validators=[
         InputRequired(message=_l("Write a note.")),
@@ -107,6 +130,7 @@ def request_detail(reference: str) -> Any:
 
 
 def _request_page(reference: str, *, stale: Stale | None = None, bsn_shown: str | None = None,
+                  changes: rerun.Rerun | None = None,
                   withdraw_form: tuple[int, WithdrawForm] | None = None,
                   **forms: BaseForm) -> Any:
     request_row = referral_service.request_for_staff(current_user, reference)
@@ -126,6 +150,11 @@ def _request_page(reference: str, *, stale: Stale | None = None, bsn_shown: str 
     forms.setdefault("handover_form", HandoverForm(formdata=None, prefix="handover"))
     forms.setdefault("refuse_form", RefuseHandoverForm(formdata=None, prefix="refuse"))
     forms.setdefault("bsn_form", BsnForm(formdata=None))
+    forms.setdefault("refer_form", ReferByHandForm(formdata=None, prefix="refer"))
+    if "areas_form" not in forms:
+        forms["areas_form"] = LifeAreasForm(formdata=None, prefix="areas")
+        forms["areas_form"].life_areas.data = list(request_row.life_areas)
+    _target_choices(forms["refer_form"])  # type: ignore[arg-type]
     _choices(forms["assign_form"], forms["handover_form"])  # type: ignore[arg-type]
     entries = service.timeline(request_row)
     return render_template("staff/request.html", request=request_row,
@@ -134,8 +163,18 @@ def _request_page(reference: str, *, stale: Stale | None = None, bsn_shown: str 
                            owns=request_row.owner_team_id == current_user.team_id,
                            withdraw_forms=withdraw_forms, timeline=entries,
                            seen_event=max((e.event_id or 0 for e in entries), default=0),
-                           stale=stale, bsn_shown=bsn_shown,
+                           stale=stale, bsn_shown=bsn_shown, changes=changes,
                            bsn_masked=service.masked_bsn(request_row.bsn), **forms)
+
+
+def _target_choices(form: ReferByHandForm) -> None:
+    form.target.choices = [SelectChoice(referral_service.target_key(target), target.name)
+                           for target in referral_service.targets(current_user.tenant_id)
+                           if _not_own_team(target)]
+
+
+def _not_own_team(target: object) -> bool:
+    return not (isinstance(target, Team) and target.id == current_user.team_id)
 
 
 def _choices(assign_form: AssignForm, handover_form: HandoverForm) -> None:
@@ -365,3 +404,42 @@ def reveal_bsn(reference: str) -> Any:
     """Show the full BSN once, on this response only; the reveal is logged."""
     request_row = referral_service.owned_request(current_user, reference)
     return _request_page(reference, bsn_shown=service.reveal_bsn(current_user, request_row))
+
+
+@bp.route("/requests/<reference>/referrals", methods=["POST"])
+@roles_required(*STAFF_ROLES)
+def refer_by_hand(reference: str) -> Any:
+    """Add a referral the rules did not make; the reason is logged with it."""
+    form = ReferByHandForm(prefix="refer")
+    _target_choices(form)
+    if form.validate_on_submit():
+        request_row = referral_service.owned_request(current_user, reference)
+        try:
+            referral = referral_service.refer_by_hand(current_user, request_row, form.domain.data,
+                                                      form.target.data, form.reason.data)
+        except InvalidInput as exc:
+            getattr(form, exc.field).errors = [str(exc)]
+        else:
+            message = _("The referral is sent to %(target)s.", target=referral.target_name) \
+                if referral.state == "sent" else _(
+                    "The referral waits for the resident's consent. A task to ask for it is "
+                    "added.")
+            return _done(reference, message)
+    return _request_page(reference, refer_form=form), 422
+
+
+@bp.route("/requests/<reference>/life-areas", methods=["POST"])
+@roles_required(*STAFF_ROLES)
+def change_life_areas(reference: str) -> Any:
+    """First show what the rules would change; store it only when confirmed."""
+    form = LifeAreasForm(prefix="areas")
+    if not form.validate_on_submit():
+        return _request_page(reference, areas_form=form), 422
+    request_row = referral_service.owned_request(current_user, reference)
+    if request.form.get("confirm") != "yes":
+        return _request_page(reference, areas_form=form,
+                             changes=rerun.preview(request_row, form.life_areas.data))
+    refused = _changed(reference, lambda row: rerun.apply(current_user, row,
+                                                          form.life_areas.data),
+                       areas_form=form)
+    return refused or _done(reference, _("The subjects are changed and the rules ran again."))

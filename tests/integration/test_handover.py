@@ -106,3 +106,61 @@ def test_the_bsn_is_checked_masked_and_each_reveal_logged(app, referral):
     assert all("111222333" not in str(e.details) for e in db.session.scalars(select(AuditEvent)))
     # The reveal is in the access log, not in the request's timeline.
     assert "BSN getoond" not in noord.get(url).get_data(as_text=True).split('id="timeline"')[1]
+
+
+def test_staff_refer_by_hand_with_a_reason_and_consent_is_still_checked(app, referral):
+    from app.models import Partner, Referral
+
+    reference = referral.request.reference
+    url = f"/staff/requests/{reference}"
+    noord = logged_in(app, NOORD_STAFF)
+    ggz = _id(Partner, key="ggz")
+    no_reason = post_from(noord, url, f"{url}/referrals", **{
+        "refer-domain": "ggz", "refer-target": f"partner:{ggz}"})
+    assert no_reason.status_code == 422
+    assert post_from(noord, url, f"{url}/referrals", **{
+        "refer-domain": "ggz", "refer-target": f"partner:{ggz}",
+        "refer-reason": "Somber sinds het ontslag; wil graag praten."}).status_code == 302
+    made = db.session.scalar(select(Referral).where(Referral.target_partner_id == ggz))
+    expected = "sent" if referral.request.consent_share else "proposed"
+    assert (made.state, made.rule_ids, made.reason) == (
+        expected, ["manual"], "Somber sinds het ontslag; wil graag praten.")
+    event = db.session.scalar(select(AuditEvent).where(
+        AuditEvent.action == "referral.created", AuditEvent.object_id == made.id))
+    assert event.actor_label == NOORD_STAFF and event.reason.startswith("Somber")
+    again = post_from(noord, url, f"{url}/referrals", **{
+        "refer-domain": "ggz", "refer-target": f"partner:{ggz}", "refer-reason": "Nogmaals."})
+    assert again.status_code == 409  # the same referral is already open
+    forged = post_from(noord, url, f"{url}/referrals", **{
+        "refer-domain": "ggz", "refer-target": "partner:99999", "refer-reason": "x"})
+    assert forged.status_code == 422
+
+
+def test_changing_the_subjects_shows_the_new_routes_first_then_refers(app, referral):
+    from app.models import Referral
+
+    reference = referral.request.reference
+    url = f"/staff/requests/{reference}"
+    noord = logged_in(app, NOORD_STAFF)
+    before = referral.request.life_areas
+    shown = post_from(noord, url, f"{url}/life-areas",
+                      **{"areas-life_areas": ["verslaving"]})
+    assert shown.status_code == 200
+    html = shown.get_data(as_text=True)
+    assert "Nieuwe route" in html and "Niet meer gerouteerd" in html
+    db.session.expire_all()
+    assert _request(referral).life_areas == before  # nothing changed yet
+    assert db.session.query(Referral).count() == 1
+
+    confirm = noord.post(f"{url}/life-areas", data={
+        **hidden_fields(html), "areas-life_areas": ["verslaving"], "confirm": "yes"})
+    assert confirm.status_code == 302
+    request = _request(referral)
+    assert request.life_areas == ["verslaving"]
+    assert "verslaving" in [route["domain"] for route in request.decision["routes"]]
+    assert db.session.query(Referral).count() == 2  # the new route got its referral
+    task = db.session.scalar(select(Task).where(Task.kind == "route_removed"))
+    assert task.referral_id == referral.id  # the old referral is not withdrawn silently
+    event = db.session.scalar(select(AuditEvent).where(
+        AuditEvent.action == "request.life_areas_changed"))
+    assert event.details["before"]["life_areas"] == before
