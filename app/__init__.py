@@ -10,6 +10,8 @@ from urllib.parse import urlsplit
 from flask import Flask, g, render_template, request
 from flask_babel import format_date, format_datetime
 from flask_wtf.csrf import CSRFError
+from sqlalchemy.exc import InterfaceError, OperationalError
+from sqlalchemy.exc import TimeoutError as PoolTimeoutError
 from werkzeug.exceptions import HTTPException, RequestEntityTooLarge
 
 from app.config import INSTANCE_DIR, load_config
@@ -120,6 +122,42 @@ def _register_error_handlers(app: Flask) -> None:
             return body, error.status_code
         return render_template("error.html", title=_("That did not work"), message=str(error)), \
             error.status_code
+
+    @app.errorhandler(OperationalError)
+    @app.errorhandler(InterfaceError)
+    @app.errorhandler(PoolTimeoutError)
+    def database_unavailable(error: Exception) -> Any:
+        """The database is unreachable (restart, failover, full pool): 503, try again later.
+
+        A transaction cut off is rolled back whole by the database, so nothing is stored half;
+        only a cut-off commit may have gone through, hence "may not have been saved". An intake
+        form sent again carries the same submission token and is stored once.
+        """
+        # Only the driver's first line: the full message would put SQL parameters (personal
+        # data from the form) into the log.
+        cause = getattr(error, "orig", None) or error
+        first_line = (str(cause).strip().splitlines() or [""])[0]
+        app.logger.warning("database unavailable: %s %s: %s: %s", request.method, request.path,
+                           cause.__class__.__name__, first_line)
+        retry_after = {"Retry-After": "30"}
+        if _wants_json():
+            return {"error": "service_unavailable",
+                    "message": "The service is temporarily unavailable. Try again later."}, \
+                503, retry_after
+        if request.method == "POST":
+            message = _("Because of a technical problem, what you sent may not have been "
+                        "saved. Go back and send it again in a few minutes.")
+        else:
+            message = _("Because of a technical problem this page cannot be shown right now. "
+                        "Try again in a few minutes.")
+        g.no_store = True
+        # The page header asks who is logged in, which needs the database when the user was
+        # not loaded yet: render the page as to a visitor instead of failing a second time
+        # (Flask-Login keeps the request's user in g._login_user).
+        g.setdefault("_login_user", login_manager.anonymous_user())
+        return render_template(
+            "error.html", title=_("Temporarily unavailable"), message=message
+        ), 503, retry_after
 
     @app.errorhandler(HTTPException)
     def http_error(error: HTTPException) -> Any:

@@ -1,14 +1,43 @@
-"""Helpers for integration tests: valid intake data and page checks."""
+"""Helpers for integration tests: valid intake data, page checks, ports and partners."""
 
 from __future__ import annotations
 
 import re
+import socket
 from html.parser import HTMLParser
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from flask.testing import FlaskClient
 
 from tests.conftest import csrf_token
+
+if TYPE_CHECKING:
+    from app.models import Partner
+
+#: The demo partner's webhook secret in tests (Standard Webhooks format).
+WEBHOOK_SECRET = "whsec_" + "MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw"
+
+
+def free_port() -> int:
+    """A TCP port on 127.0.0.1 that was free a moment ago."""
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def webhook_partner(url: str, key: str = "schuldhulp") -> Partner:
+    """The demo partner ``key``, now receiving signed webhooks at ``url`` (committed)."""
+    from sqlalchemy import select
+
+    from app.extensions import db
+    from app.models import Partner
+
+    partner = db.session.scalar(select(Partner).where(Partner.key == key))
+    assert partner is not None, f"no demo partner {key!r}"
+    partner.webhook_url = url
+    partner.webhook_secret = WEBHOOK_SECRET
+    db.session.commit()
+    return partner
 
 
 def form_data(**changes: Any) -> dict[str, Any]:
@@ -58,14 +87,19 @@ def api_body(**changes: Any) -> dict[str, Any]:
     return body
 
 
-def submit_form(client: FlaskClient, url: str, data: dict[str, Any]) -> Any:
-    page = client.get(url)
-    html = page.get_data(as_text=True)
+def filled_form(client: FlaskClient, url: str, data: dict[str, Any]) -> dict[str, Any]:
+    """The form at ``url`` as a browser holds it once ``data`` is filled in: with its CSRF
+    token and, if the form has one, its submission token (so it can be sent again)."""
+    html = client.get(url).get_data(as_text=True)
     token = re.search(r'name="submission_token"[^>]*value="([^"]*)"', html)
     payload = {"csrf_token": csrf_token(html), **data}
     if token and "submission_token" not in data:
         payload["submission_token"] = token.group(1)
-    return client.post(url, data=payload)
+    return payload
+
+
+def submit_form(client: FlaskClient, url: str, data: dict[str, Any]) -> Any:
+    return client.post(url, data=filled_form(client, url, data))
 
 
 class _PageParser(HTMLParser):
