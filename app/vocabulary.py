@@ -258,4 +258,6 @@ EVENT_LABELS: dict[str, LazyString] = {
     "request.bsn_recorded": _l("BSN recorded"),
     "request.bsn_revealed": _l("BSN shown in full"),
     "request.life_areas_changed": _l("Subjects changed, rules run again"),
+    "request.merged": _l("A duplicate was merged into this request"),
+    "request.merged_into": _l("Merged into another request (a duplicate)"),
 }

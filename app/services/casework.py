@@ -12,7 +12,16 @@ from stdnum.nl import bsn
 
 from app.extensions import db
 from app.i18n import _
-from app.models import AuditEvent, ContactMoment, Note, SupportRequest, User, utcnow
+from app.models import (
+    AuditEvent,
+    ContactMoment,
+    Note,
+    Referral,
+    SupportRequest,
+    Task,
+    User,
+    utcnow,
+)
 from app.services import audit
 from app.services.errors import Conflict, InvalidInput
 from app.services.referrals import REASON_MAX, owned_request
@@ -145,21 +154,27 @@ def shareable_notes(request: SupportRequest) -> list[Note]:
 
 def timeline(request: SupportRequest) -> list[TimelineEntry]:
     """Everything that happened to the request, oldest first (views excluded)."""
-    referral_ids = [referral.id for referral in request.referrals]
-    task_ids = [task.id for task in request.tasks]
+    # A merged duplicate's history belongs to the request it was merged into.
+    request_ids = [request.id, *db.session.scalars(select(SupportRequest.id).where(
+        SupportRequest.merged_into_id == request.id))]
+    referrals = db.session.scalars(select(Referral).where(
+        Referral.request_id.in_(request_ids))).all()
+    referral_ids = [referral.id for referral in referrals]
+    task_ids = list(db.session.scalars(select(Task.id).where(Task.request_id.in_(request_ids))))
     events = db.session.scalars(select(AuditEvent).where(
         AuditEvent.tenant_id == request.tenant_id,
         AuditEvent.action.not_in(VIEW_ACTIONS),
         or_(
-            (AuditEvent.object_type == "support_request") & (AuditEvent.object_id == request.id),
+            (AuditEvent.object_type == "support_request")
+            & AuditEvent.object_id.in_(request_ids),
             (AuditEvent.object_type == "referral") & AuditEvent.object_id.in_(referral_ids),
             (AuditEvent.object_type == "task") & AuditEvent.object_id.in_(task_ids),
         )).order_by(AuditEvent.id)).all()
     notes = {note.id: note for note in db.session.scalars(
-        select(Note).where(Note.request_id == request.id))}
+        select(Note).where(Note.request_id.in_(request_ids)))}
     contacts = {moment.id: moment for moment in db.session.scalars(
-        select(ContactMoment).where(ContactMoment.request_id == request.id))}
-    targets = {referral.id: referral.target_name for referral in request.referrals}
+        select(ContactMoment).where(ContactMoment.request_id.in_(request_ids)))}
+    targets = {referral.id: referral.target_name for referral in referrals}
     entries = []
     for event in events:
         details = event.details or {}

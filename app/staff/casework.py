@@ -31,7 +31,7 @@ from app.forms.base import BaseForm, reason_field
 from app.forms.intake import MultiCheckboxField
 from app.i18n import _, _l
 from app.models import SupportRequest, Team
-from app.services import access_log, handover, legal, rerun
+from app.services import access_log, duplicates, handover, legal, rerun
 from app.services import casework as service
 from app.services import referrals as referral_service
 from app.services.casework import NOTE_MAX, Stale
@@ -164,6 +164,8 @@ def _request_page(reference: str, *, stale: Stale | None = None, bsn_shown: str 
                            withdraw_forms=withdraw_forms, timeline=entries,
                            seen_event=max((e.event_id or 0 for e in entries), default=0),
                            stale=stale, bsn_shown=bsn_shown, changes=changes,
+                           duplicates=duplicates.possible_duplicates(request_row),
+                           household=duplicates.household(request_row),
                            bsn_masked=service.masked_bsn(request_row.bsn), **forms)
 
 
@@ -443,3 +445,17 @@ def change_life_areas(reference: str) -> Any:
                                                           form.life_areas.data),
                        areas_form=form)
     return refused or _done(reference, _("The subjects are changed and the rules ran again."))
+
+
+@bp.route("/requests/<reference>/merge", methods=["POST"])
+@roles_required(*STAFF_ROLES)
+def merge(reference: str) -> Any:
+    """Merge a duplicate into this request; both keep their history."""
+    duplicate = request.form.get("duplicate", "")[:20]
+    try:
+        refused = _changed(reference, lambda row: duplicates.merge(current_user, row, duplicate))
+    except InvalidInput as exc:
+        flash(str(exc), "error")
+        return redirect(url_for("staff.request_detail", reference=reference)), 303
+    return refused or _done(reference, _("%(duplicate)s is merged into this request.",
+                                         duplicate=duplicate))
