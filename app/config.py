@@ -71,6 +71,8 @@ def load_config(overrides: dict[str, Any] | None = None) -> dict[str, Any]:
         "REFERRAL_EXPIRY_GRACE_DAYS": int(env.get("REFERRAL_EXPIRY_GRACE_DAYS", 3)),
         # How often the worker checks deadlines (seconds).
         "SCHEDULER_INTERVAL_SECONDS": float(env.get("SCHEDULER_INTERVAL_SECONDS", 60)),
+        # Working days a resident has to answer a question before a reminder and a task.
+        "RESIDENT_REPLY_DAYS": int(env.get("RESIDENT_REPLY_DAYS", 5)),
         # From this hour (Dutch time) on working days, staff get the digest of overdue items.
         "DIGEST_HOUR": int(env.get("DIGEST_HOUR", 7)),
         "GEO_SNAP_DISTANCE_M": float(env.get("GEO_SNAP_DISTANCE_M", 150)),

@@ -6,7 +6,7 @@ Message ids are English; the Dutch catalogue is primary.
 
 from __future__ import annotations
 
-from flask import current_app, request, session
+from flask import current_app, has_request_context, request, session
 from flask_babel import force_locale, get_locale, gettext, lazy_gettext, ngettext
 
 _ = gettext
@@ -17,6 +17,8 @@ __all__ = ["_", "_l", "ngettext", "force_locale", "get_locale", "select_locale"]
 
 def select_locale() -> str:
     """The language of this request: ``?lang=`` (remembered), the session, then the browser."""
+    if not has_request_context():  # the worker, the CLI: the primary language
+        return str(current_app.config["BABEL_DEFAULT_LOCALE"])
     languages = current_app.config["LANGUAGES"]
     asked = request.args.get("lang")
     if asked in languages:

@@ -5,6 +5,8 @@ For a referral still waiting for an answer (state ``sent``):
 2. one working day later, the owning team's leads get an alert;
 3. ``REFERRAL_EXPIRY_GRACE_DAYS`` working days after the due date it expires and goes back
    to the owning team as a task.
+Residents who did not answer a team's question in time get one reminder, and the team a task
+(app.services.resident_messages).
 Each step happens once (a timestamp on the referral), in its own transaction, and rows are
 claimed with ``FOR UPDATE SKIP LOCKED`` on PostgreSQL so workers side by side never repeat one.
 """
@@ -20,7 +22,7 @@ from sqlalchemy import select
 
 from app.extensions import db
 from app.models import Referral, Tenant, utcnow
-from app.services import audit, notices, notifications
+from app.services import audit, notices, notifications, resident_messages
 from app.services.referrals import expire
 from app.workdays import add_working_days
 
@@ -32,6 +34,7 @@ class SchedulerResult:
     reminded: int = 0
     escalated: int = 0
     expired: int = 0
+    residents_reminded: int = 0
 
 
 def _due(today: dt.date) -> list[int]:
@@ -88,6 +91,7 @@ def run_due(today: dt.date | None = None) -> SchedulerResult:
                              object_id=referral.id, actor_label="scheduler")
                 result.escalated += 1
         db.session.commit()
-    if result.reminded or result.escalated or result.expired:
+    result.residents_reminded = resident_messages.remind_waiting(today)
+    if result.reminded or result.escalated or result.expired or result.residents_reminded:
         log.info("scheduler: %s", result)
     return result

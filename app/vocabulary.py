@@ -121,6 +121,7 @@ TASK_KIND_LABELS: dict[str, LazyString] = {
     "transition_18": _l("Turning 18: arrange a warm handover to adult support"),
     "handover_refused": _l("The other team did not take the request over: look at it again"),
     "route_removed": _l("A route fell away after a change: withdraw the referral if needed"),
+    "no_reply": _l("The resident did not answer the question: call or decide without it"),
 }
 
 OUTCOME_LABELS: dict[str, LazyString] = {
@@ -212,6 +213,7 @@ NOTIFICATION_TEXTS: dict[str, LazyString] = {
     "assigned": _l("%(reference)s: %(by)s made you the coordinator"),
     "handover_asked": _l("%(reference)s: %(team)s asks your team to take the request over"),
     "handover_accepted": _l("%(reference)s: %(team)s took the request over"),
+    "resident_replied": _l("%(reference)s: the resident answered your question"),
 }
 
 #: How staff tried to reach the resident (``app.services.casework.CONTACT_KINDS``).
@@ -260,4 +262,13 @@ EVENT_LABELS: dict[str, LazyString] = {
     "request.life_areas_changed": _l("Subjects changed, rules run again"),
     "request.merged": _l("A duplicate was merged into this request"),
     "request.merged_into": _l("Merged into another request (a duplicate)"),
+    "request.resident_asked": _l("Question to the resident"),
+    "request.resident_replied": _l("Answer from the resident"),
+    "request.resident_reminded": _l("Reminder to the resident: no answer yet"),
+}
+
+#: For whom a standard text is (``app.services.replies.AUDIENCES``).
+REPLY_AUDIENCE_LABELS: dict[str, LazyString] = {
+    "resident": _l("The resident"),
+    "partner": _l("A partner organisation"),
 }

@@ -17,6 +17,7 @@ from app.models import (
     ContactMoment,
     Note,
     Referral,
+    ResidentMessage,
     SupportRequest,
     Task,
     User,
@@ -175,6 +176,8 @@ def timeline(request: SupportRequest) -> list[TimelineEntry]:
     contacts = {moment.id: moment for moment in db.session.scalars(
         select(ContactMoment).where(ContactMoment.request_id.in_(request_ids)))}
     targets = {referral.id: referral.target_name for referral in referrals}
+    messages = {message.id: message for message in db.session.scalars(
+        select(ResidentMessage).where(ResidentMessage.request_id.in_(request_ids)))}
     entries = []
     for event in events:
         details = event.details or {}
@@ -188,6 +191,9 @@ def timeline(request: SupportRequest) -> list[TimelineEntry]:
         elif event.action == "request.contact_logged" and details.get("contact_id") in contacts:
             moment = contacts[details["contact_id"]]
             text, at = moment.note, moment.happened_at
+        elif event.action in ("request.resident_asked", "request.resident_replied") and \
+                details.get("message_id") in messages:
+            text = messages[details["message_id"]].body
         elif event.object_type == "referral":
             text = targets.get(event.object_id or 0)
         entries.append(TimelineEntry(at=at, kind=event.action, actor=_actor(event),

@@ -1,6 +1,8 @@
 """Legal deadlines of a request (Wmo 2015), in one place for the request page, the queue,
 the cracks report and the digest.
 
+Waiting for the resident's answer to a question pauses the running clocks (Awb 4:15).
+
 - art. 2.3.2: after a melding, the investigation is done within six weeks;
 - art. 2.3.5: after an application (aanvraag), the decision is taken within two weeks.
 
@@ -67,17 +69,34 @@ def routed_to_wmo(request: SupportRequest) -> bool:
         "routes", []))
 
 
+def paused(request: SupportRequest) -> dt.timedelta:
+    """How long the clocks stood still while the team waited for the resident's answer.
+
+    A pause moves every clock that is still running (a simplification: a clock started
+    during or after a pause is moved too)."""
+    days = request.paused_days or 0
+    if request.waiting_since is not None:
+        waiting_from = request.waiting_since.replace(tzinfo=dt.UTC).astimezone(LOCAL).date()
+        days += max((local_today() - waiting_from).days, 0)
+    return dt.timedelta(days=days)
+
+
 def deadlines(request: SupportRequest) -> list[LegalDeadline]:
     """The request's legal clocks, running or stopped."""
     found: list[LegalDeadline] = []
+    pause = paused(request)
     if routed_to_wmo(request) or request.wmo_application_on is not None:
         start = melding_date(request)
-        found.append(LegalDeadline("wmo_investigation", start, start + WMO_INVESTIGATION,
-                                   request.wmo_investigation_done_on))
+        done = request.wmo_investigation_done_on
+        found.append(LegalDeadline("wmo_investigation", start,
+                                   start + WMO_INVESTIGATION + (pause if done is None else
+                                                                dt.timedelta()), done))
     if request.wmo_application_on is not None:
         start = request.wmo_application_on
-        found.append(LegalDeadline("wmo_decision", start, start + WMO_DECISION,
-                                   request.wmo_decision_on))
+        done = request.wmo_decision_on
+        found.append(LegalDeadline("wmo_decision", start,
+                                   start + WMO_DECISION + (pause if done is None else
+                                                           dt.timedelta()), done))
     return found
 
 

@@ -6,11 +6,16 @@ the reference, the deadline and a link to log in.
 
 from __future__ import annotations
 
-from flask import current_app, render_template, url_for
+from flask import current_app, render_template
 
 from app.i18n import _, force_locale
 from app.models import Partner, Referral, SupportRequest, Team, Tenant
 from app.services.outbox import enqueue
+
+
+def path_for(endpoint: str, **values: object) -> str:
+    """The URL path of ``endpoint``, also outside a web request (the worker's notices)."""
+    return str(current_app.url_map.bind("localhost").build(endpoint, values))
 
 
 def portal_url(path: str) -> str:
@@ -154,20 +159,28 @@ _RESIDENT_SUBJECTS = {
                              reference=r.reference),
     "referred": lambda r: _("News about your question %(reference)s", reference=r.reference),
     "closed": lambda r: _("Your question %(reference)s is closed", reference=r.reference),
+    "question": lambda r: _("A question about your request %(reference)s",
+                            reference=r.reference),
+    "question_reminder": lambda r: _("Reminder: a question about your request %(reference)s",
+                                     reference=r.reference),
 }
 
 
 def to_resident(tenant: Tenant, request: SupportRequest, event: str,
-                referral: Referral | None = None) -> None:
-    """An e-mail to a resident who opted in, in their language, with the status link."""
-    if not request.email_updates or not request.contact_email:
+                referral: Referral | None = None, *, key: str | None = None,
+                asked: bool = False) -> None:
+    """An e-mail to a resident who opted in, in their language, with the status link.
+
+    ``asked``: the team asks the resident something, which goes to every resident who gave
+    an e-mail address (that is what they gave it for), opted in to updates or not."""
+    if not request.contact_email or not (request.email_updates or asked):
         return
     from app.services.intake import status_token  # intake imports this module
 
-    link = portal_url(url_for("resident.status", tenant=tenant.slug, reference=request.reference,
+    link = portal_url(path_for("resident.status", tenant=tenant.slug, reference=request.reference,
                               token=status_token(request)))
-    key = (f"referral-{referral.id}-resident-{event}" if referral is not None
-           else f"request-{request.id}-resident-{event}")
+    key = key or (f"referral-{referral.id}-resident-{event}" if referral is not None
+                  else f"request-{request.id}-resident-{event}")
     with force_locale(request.language or "nl"):
         mail(tenant, request.contact_email, f"resident.{event}", key,
               _RESIDENT_SUBJECTS[event](request), f"mail/resident_{event}.txt",

@@ -177,4 +177,4 @@ def map_data() -> Any:
 add_referral_views(bp, back_endpoint="staff.queue", roles=STAFF_ROLES)
 
 
-from app.staff import access_log, casework  # noqa: E402,F401 - register their routes on bp
+from app.staff import access_log, casework, replies  # noqa: E402,F401 - their routes

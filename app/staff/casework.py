@@ -31,12 +31,14 @@ from app.forms.base import BaseForm, reason_field
 from app.forms.intake import MultiCheckboxField
 from app.i18n import _, _l
 from app.models import SupportRequest, Team
-from app.services import access_log, duplicates, handover, legal, rerun
+from app.services import access_log, duplicates, handover, legal, replies, rerun
 from app.services import casework as service
 from app.services import referrals as referral_service
+from app.services import resident_messages as messages
 from app.services.casework import NOTE_MAX, Stale
 from app.services.errors import InvalidInput
 from app.services.referrals import REASON_MAX
+from app.services.resident_messages import MESSAGE_MAX
 from app.staff import STAFF_ROLES, bp
 from app.vocabulary import (
     CONTACT_KIND_LABELS,
@@ -104,6 +106,12 @@ class LifeAreasForm(BaseForm):
         validators=[InputRequired(message=_l("Choose at least one subject."))])
 
 
+class AskForm(BaseForm):
+    body = TextAreaField(_l("Your question to the resident"), validators=[
+        InputRequired(message=_l("Write your question.")),
+        Length(max=MESSAGE_MAX, message=_l("Use at most %(max)d characters.", max=MESSAGE_MAX))])
+
+
 class NoteForm(BaseForm):
     body = TextAreaField(_l("Note"), validators=[
         InputRequired(message=_l("Write a note.")),
@@ -151,6 +159,12 @@ def _request_page(reference: str, *, stale: Stale | None = None, bsn_shown: str 
     forms.setdefault("refuse_form", RefuseHandoverForm(formdata=None, prefix="refuse"))
     forms.setdefault("bsn_form", BsnForm(formdata=None))
     forms.setdefault("refer_form", ReferByHandForm(formdata=None, prefix="refer"))
+    if "ask_form" not in forms:
+        forms["ask_form"] = AskForm(formdata=None, prefix="ask")
+        chosen = request.args.get("reply", "")
+        if chosen.isdigit():
+            template = replies.get(current_user.tenant_id, int(chosen))
+            forms["ask_form"].body.data = replies.fill(template.body, request_row, current_user)
     if "areas_form" not in forms:
         forms["areas_form"] = LifeAreasForm(formdata=None, prefix="areas")
         forms["areas_form"].life_areas.data = list(request_row.life_areas)
@@ -165,6 +179,7 @@ def _request_page(reference: str, *, stale: Stale | None = None, bsn_shown: str 
                            seen_event=max((e.event_id or 0 for e in entries), default=0),
                            stale=stale, bsn_shown=bsn_shown, changes=changes,
                            duplicates=duplicates.possible_duplicates(request_row),
+                           reply_templates=replies.for_tenant(current_user.tenant_id, "resident"),
                            household=duplicates.household(request_row),
                            bsn_masked=service.masked_bsn(request_row.bsn), **forms)
 
@@ -459,3 +474,20 @@ def merge(reference: str) -> Any:
         return redirect(url_for("staff.request_detail", reference=reference)), 303
     return refused or _done(reference, _("%(duplicate)s is merged into this request.",
                                          duplicate=duplicate))
+
+
+@bp.route("/requests/<reference>/ask", methods=["POST"])
+@roles_required(*STAFF_ROLES)
+def ask_resident(reference: str) -> Any:
+    """Ask the resident for more information; the request waits for the answer."""
+    form = AskForm(prefix="ask")
+    if form.validate_on_submit():
+        request_row = referral_service.owned_request(current_user, reference)
+        try:
+            messages.ask(current_user, request_row, form.body.data)
+        except InvalidInput as exc:
+            form.body.errors = [str(exc)]
+        else:
+            return _done(reference, _("The question is sent. The request now waits for the "
+                                      "resident's answer."))
+    return _request_page(reference, ask_form=form), 422

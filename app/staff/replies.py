@@ -1,0 +1,58 @@
+"""Standard reply texts: team leads keep them; staff use them when they write."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import flash, redirect, render_template, url_for
+from flask_login import current_user
+from wtforms import RadioField, StringField, TextAreaField
+from wtforms.fields.choices import SelectChoice
+from wtforms.validators import InputRequired, Length
+
+from app.auth import roles_required
+from app.forms.base import BaseForm
+from app.i18n import _, _l
+from app.models import ReplyTemplate
+from app.services import replies
+from app.services.errors import InvalidInput
+from app.staff import bp
+from app.vocabulary import REPLY_AUDIENCE_LABELS
+
+
+class ReplyForm(BaseForm):
+    title = StringField(_l("Title"), validators=[
+        InputRequired(message=_l("Give the text a title.")),
+        Length(max=replies.TITLE_MAX, message=_l("Use at most %(max)d characters.",
+                                                 max=replies.TITLE_MAX))])
+    audience = RadioField(_l("For whom is the text?"), choices=[
+        SelectChoice(code, text) for code, text in REPLY_AUDIENCE_LABELS.items()],
+        validators=[InputRequired(message=_l("Choose for whom the text is."))])
+    body = TextAreaField(_l("Text"), validators=[
+        InputRequired(message=_l("Write the text.")),
+        Length(max=replies.BODY_MAX, message=_l("Use at most %(max)d characters.",
+                                                max=replies.BODY_MAX))])
+
+
+def _page(form: ReplyForm, template: ReplyTemplate | None, status: int = 200) -> Any:
+    return render_template("staff/replies.html", form=form, editing=template,
+                           templates=replies.for_tenant(current_user.tenant_id),
+                           placeholders=replies.PLACEHOLDERS), status
+
+
+@bp.route("/replies", methods=["GET", "POST"])
+@bp.route("/replies/<int:template_id>", methods=["GET", "POST"])
+@roles_required("team_lead")
+def reply_templates(template_id: int | None = None) -> Any:
+    template = replies.get(current_user.tenant_id, template_id) if template_id else None
+    form = ReplyForm(obj=template)
+    if form.validate_on_submit():
+        try:
+            saved = replies.save(current_user, template, form.title.data, form.audience.data,
+                                 form.body.data)
+        except InvalidInput as exc:
+            getattr(form, exc.field).errors = [str(exc)]
+        else:
+            flash(_("The text “%(title)s” is saved.", title=saved.title), "success")
+            return redirect(url_for("staff.reply_templates"))
+    return _page(form, template, 422 if form.errors else 200)
