@@ -4,8 +4,12 @@ VENV := .venv
 BIN := $(VENV)/bin
 FLASK := $(BIN)/flask --app wsgi
 PG_TEST_URL ?= postgresql+psycopg://postgres@127.0.0.1:5432/test
+# The browser tests drive Debian's Chromium (Playwright never downloads a browser).
+CHROMIUM ?= /usr/bin/chromium
+SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
+APT_INSTALL := $(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends
 
-.PHONY: help install demo run worker test test-sqlite test-postgres translations lint typecheck rules clean
+.PHONY: help install browser demo run worker test test-sqlite test-postgres translations lint typecheck rules clean
 
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-14s %s\n", $$1, $$2}'
@@ -29,21 +33,29 @@ app/static/vendor/.installed: package.json package-lock.json
 install: $(VENV)/.installed app/static/vendor/.installed ## Create the virtualenv, install pinned requirements and npm packages
 	$(BIN)/pybabel compile -d translations >/dev/null
 
+# Only the tests need it, so `make demo` does not. Quick when installed; apt-get update only
+# when the package lists are missing or stale.
+browser: ## Install Debian's chromium for the browser tests, when it is missing
+	@test -x $(CHROMIUM) || { \
+	  if apt-cache show chromium >/dev/null 2>&1; then \
+	    $(APT_INSTALL) chromium || { $(SUDO) apt-get update -qq && $(APT_INSTALL) chromium; }; \
+	  else $(SUDO) apt-get update -qq && $(APT_INSTALL) chromium; fi; }
+
 demo: install ## Set up and run the demo (SQLite, demo municipality, worker) on http://127.0.0.1:5000
 	$(FLASK) db upgrade
 	$(FLASK) demo seed
 	@echo "Wijkloket runs on http://127.0.0.1:5000 (Ctrl+C stops web server and worker)"
 	@trap 'kill 0' INT TERM EXIT; $(FLASK) worker & $(FLASK) run --host 127.0.0.1 --port 5000
 
-test: install ## Run the whole test suite on SQLite and on PostgreSQL
+test: install ## Run the whole test suite on SQLite and on PostgreSQL (browser tests once)
 	$(MAKE) --no-print-directory test-sqlite
 	$(MAKE) --no-print-directory test-postgres
 
-test-sqlite: install ## Run the tests on SQLite
-	$(BIN)/pytest -q -p no:cacheprovider
+test-sqlite: install browser ## Run the tests on SQLite, the browser tests included
+	WIJKLOKET_CHROMIUM=$(CHROMIUM) $(BIN)/pytest -q -p no:cacheprovider
 
-test-postgres: install ## Run the tests on PostgreSQL ($$PG_TEST_URL)
-	TEST_DATABASE_URL=$(PG_TEST_URL) $(BIN)/pytest -q -p no:cacheprovider
+test-postgres: install ## Run the tests on PostgreSQL ($$PG_TEST_URL), all but the browser tests
+	TEST_DATABASE_URL=$(PG_TEST_URL) $(BIN)/pytest -q -p no:cacheprovider -m "not browser"
 
 translations: install ## Extract, update (-N) and compile the catalogues
 	$(BIN)/pybabel extract -F babel.cfg -k _l -o translations/messages.pot --no-location --sort-output --project Wijkloket . >/dev/null

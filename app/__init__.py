@@ -71,6 +71,7 @@ def _register_template_helpers(app: Flask) -> None:
             "vocab": vocabulary,
             "label": vocabulary.label,
             "current_language": locale,
+            "text_direction": get_locale().text_direction,
             "languages": app.config["LANGUAGES"],
         }
 

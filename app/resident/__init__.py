@@ -160,7 +160,7 @@ def feedback(tenant: str, reference: str, token: str) -> Any:
         abort(404)
     form = FeedbackForm()
     if not form.validate_on_submit():
-        return _status_page(tenant_row, found, form), 422
+        return _status_page(tenant_row, found, form)  # 422 with the errors
     give_feedback(found, form.answer.data, form.comment.data)
     flash(_("Thank you for your answer."), "success")
     return redirect(url_for("resident.status", tenant=tenant, reference=found.reference,

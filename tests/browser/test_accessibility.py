@@ -1,0 +1,142 @@
+"""Every resident page, in every language (and right-to-left), in every state a resident can
+see: axe-core finds no violations at phone and at desktop width, and a screenshot of each is
+written to test-output/screenshots/<language>/."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+import pytest
+
+from tests.browser.helpers import (
+    INTAKE_STEPS,
+    REFERENCE,
+    Site,
+    check_every_width,
+    complete_form,
+    give_answers,
+    send,
+    with_answers,
+)
+
+
+def _submitted(page: Any, site: Site, language: str, **changes: str) -> str:
+    """Send a complete intake through the form; the confirmation page is open."""
+    page.goto(site.path("hulpvraag", language))
+    complete_form(page, with_answers(INTAKE_STEPS, **changes))
+    match = REFERENCE.search(page.locator(".reference").first.inner_text())
+    assert match, page.url
+    return match.group(0)
+
+
+def home(page: Any, site: Site, language: str) -> None:
+    page.goto(site.path("", language))
+
+
+def at_step(index: int) -> Callable[[Any, Site, str], None]:
+    """The form's step ``index`` (0-based), the steps before it answered."""
+    def go(page: Any, site: Site, language: str) -> None:
+        page.goto(site.path("hulpvraag", language))
+        complete_form(page, INTAKE_STEPS[:index])
+    return go
+
+
+def nothing_answered_at_step(index: int) -> Callable[[Any, Site, str], None]:
+    """Step ``index`` sent without any answer: the error summary is shown."""
+    def go(page: Any, site: Site, language: str) -> None:
+        at_step(index)(page, site, language)
+        send(page, INTAKE_STEPS[index])
+        assert page.locator(".error-summary").is_visible()
+    return go
+
+
+def wrong_answers(page: Any, site: Site, language: str) -> None:
+    """Answers that each give a different message (until the first step that refuses them)."""
+    page.goto(site.path("hulpvraag", language))
+    for step in with_answers(INTAKE_STEPS, age="140", postcode="12345", contact_email="",
+                             contact_phone="12", contact_preferred="email", urgency="crisis"):
+        give_answers(page, step)
+        send(page, step)
+        if page.locator(".error-summary").count():
+            break
+    assert page.locator(".error-summary li").count() >= 4
+
+
+def confirmation(page: Any, site: Site, language: str) -> None:
+    _submitted(page, site, language)
+
+
+def confirmation_crisis(page: Any, site: Site, language: str) -> None:
+    _submitted(page, site, language, urgency="crisis")
+    assert page.locator("#crisis-help").is_visible()
+
+
+def status_lookup(page: Any, site: Site, language: str) -> None:
+    page.goto(site.path("status", language))
+
+
+def status_lookup_not_found(page: Any, site: Site, language: str) -> None:
+    page.goto(site.path("status", language, reference="WL-2026-000000", code="wrong"))
+    assert page.locator(".error-summary").is_visible()
+
+
+def status(page: Any, site: Site, language: str) -> None:
+    _reference, path = site.submitted(language)
+    page.goto(f"{path}?lang={language}")
+    assert page.locator(".timeline li").count() >= 2
+
+
+def status_closed(page: Any, site: Site, language: str) -> None:
+    reference, path = site.submitted(language)
+    site.close(reference)
+    page.goto(f"{path}?lang={language}")
+    assert page.locator("input[name=answer]").count() == 3
+
+
+def status_feedback_missing(page: Any, site: Site, language: str) -> None:
+    status_closed(page, site, language)
+    with page.expect_navigation():
+        page.locator("main form button[type=submit]").click()
+    assert page.locator(".error-summary").is_visible()
+
+
+def status_feedback_sent(page: Any, site: Site, language: str) -> None:
+    status_closed(page, site, language)
+    page.locator("input[name=answer][value=ja]").check()
+    with page.expect_navigation():
+        page.locator("main form button[type=submit]").click()
+    assert page.locator(".notice-success").is_visible()
+
+
+def page_not_found(page: Any, site: Site, language: str) -> None:
+    response = page.goto(site.path("bestaat-niet", language))
+    assert response.status == 404
+
+
+#: name (also the screenshot's) → how the resident gets there. Each step of the form and
+#: its error state come from INTAKE_STEPS.
+RESIDENT_PAGES: dict[str, Callable[[Any, Site, str], None]] = {
+    "01-home": home,
+    **{f"02-form-{number}-{step.name}": at_step(number - 1)
+       for number, step in enumerate(INTAKE_STEPS, start=1)},
+    **{f"03-form-{number}-{step.name}-nothing-answered": nothing_answered_at_step(number - 1)
+       for number, step in enumerate(INTAKE_STEPS, start=1)},
+    "04-form-wrong-answers": wrong_answers,
+    "05-confirmation": confirmation,
+    "06-confirmation-crisis": confirmation_crisis,
+    "07-status-lookup": status_lookup,
+    "08-status-lookup-not-found": status_lookup_not_found,
+    "09-status": status,
+    "10-status-closed": status_closed,
+    "11-status-feedback-missing": status_feedback_missing,
+    "12-status-feedback-sent": status_feedback_sent,
+    "13-page-not-found": page_not_found,
+}
+
+
+@pytest.mark.parametrize("name", list(RESIDENT_PAGES))
+def test_a_resident_page_has_no_accessibility_violations(page, site, language, name):
+    RESIDENT_PAGES[name](page, site, language)
+    check_every_width(page, language, name)
+
