@@ -26,6 +26,7 @@ from app.forms.base import BaseForm
 from app.forms.intake import IntakeForm, intake_data
 from app.i18n import _, _l, get_locale
 from app.models import SupportRequest, Tenant
+from app.services import resident_messages
 from app.services.intake import (
     find_by_submission_token,
     new_submission_token,
@@ -34,6 +35,7 @@ from app.services.intake import (
     submit_request,
 )
 from app.services.referrals import give_feedback
+from app.services.resident_messages import MESSAGE_MAX
 from app.services.routing import municipality_of
 from app.vocabulary import FEEDBACK_LABELS
 
@@ -167,12 +169,46 @@ def feedback(tenant: str, reference: str, token: str) -> Any:
                             token=token))
 
 
+class AnswerForm(BaseForm):
+    body = TextAreaField(
+        _l("Your answer"),
+        validators=[InputRequired(message=_l("Write your answer.")),
+                    Length(max=MESSAGE_MAX, message=_l("Use at most %(max)d characters.",
+                                                       max=MESSAGE_MAX))],
+    )
+
+
+@bp.route("/<tenant>/status/<reference>/<token>/answer", methods=["POST"])
+@limiter.limit(_status_limit)
+def answer(tenant: str, reference: str, token: str) -> Any:
+    """The resident answers the team's question on the status page."""
+    tenant_row = tenant_or_404(tenant)
+    found = request_by_status_token(tenant_row, reference, token)
+    if found is None:
+        abort(404)
+    form = AnswerForm()
+    if not form.validate_on_submit():
+        return _status_page(tenant_row, found, answer_form=form)
+    resident_messages.answer(found, form.body.data)
+    flash(_("Thank you. The team has your answer."), "success")
+    return redirect(url_for("resident.status", tenant=tenant, reference=found.reference,
+                            token=token) + "#messages")
+
+
 def _status_page(tenant: Tenant, request_row: SupportRequest,
-                 form: FeedbackForm | None = None) -> Any:
+                 form: FeedbackForm | None = None,
+                 answer_form: AnswerForm | None = None) -> Any:
     g.no_store = True
     referrals = sorted(request_row.referrals, key=lambda r: (r.created_at, r.id))
+    token = status_token(request_row)
     feedback_url = url_for("resident.feedback", tenant=tenant.slug,
-                           reference=request_row.reference, token=status_token(request_row))
+                           reference=request_row.reference, token=token)
+    answer_url = url_for("resident.answer", tenant=tenant.slug,
+                         reference=request_row.reference, token=token)
+    failed = (form is not None and form.errors) or (answer_form is not None and answer_form.errors)
     return render_template("resident/status.html", tenant=tenant, request=request_row,
                            referrals=referrals, feedback_form=form or FeedbackForm(),
-                           feedback_url=feedback_url), (422 if form and form.errors else 200)
+                           feedback_url=feedback_url, answer_url=answer_url,
+                           answer_form=answer_form or AnswerForm(formdata=None),
+                           messages=resident_messages.thread(request_row)), \
+        (422 if failed else 200)

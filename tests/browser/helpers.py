@@ -91,6 +91,19 @@ class Site:
             request.status, request.closed_at, request.close_note = "closed", utcnow(), "Klaar."
             session.commit()
 
+    def ask(self, reference: str, question: str) -> None:
+        """The team asks the resident a question (shown on the status page)."""
+        from sqlalchemy import select
+
+        from app.models import SupportRequest, User
+        from app.services.resident_messages import ask
+
+        with self.app.test_request_context(), self.database() as session:
+            request = session.scalar(select(SupportRequest).where(
+                SupportRequest.reference == reference))
+            staff = session.scalar(select(User).where(User.team_id == request.owner_team_id))
+            ask(staff, request, question)
+
     @contextmanager
     def database(self) -> Iterator[Any]:
         """The app's database session, for setting up a state the browser then shows."""

@@ -87,6 +87,20 @@ def status(page: Any, site: Site, language: str) -> None:
     assert page.locator(".timeline li").count() >= 2
 
 
+def status_question(page: Any, site: Site, language: str) -> None:
+    reference, path = site.submitted(language)
+    site.ask(reference, "Woont u alleen? Wie helpt u nu in huis?")
+    page.goto(f"{path}?lang={language}")
+    assert page.locator("textarea[name=body]").count() == 1
+
+
+def status_question_missing(page: Any, site: Site, language: str) -> None:
+    status_question(page, site, language)
+    with page.expect_navigation():
+        page.locator("main form button[type=submit]").click()
+    assert page.locator(".error-summary").is_visible()
+
+
 def status_closed(page: Any, site: Site, language: str) -> None:
     reference, path = site.submitted(language)
     site.close(reference)
@@ -128,6 +142,8 @@ RESIDENT_PAGES: dict[str, Callable[[Any, Site, str], None]] = {
     "07-status-lookup": status_lookup,
     "08-status-lookup-not-found": status_lookup_not_found,
     "09-status": status,
+    "09-status-question": status_question,
+    "09-status-question-missing": status_question_missing,
     "10-status-closed": status_closed,
     "11-status-feedback-missing": status_feedback_missing,
     "12-status-feedback-sent": status_feedback_sent,

@@ -100,3 +100,32 @@ def test_a_standard_text_fills_the_question_and_bad_placeholders_are_refused(
     html = filled.get_data(as_text=True)
     assert f"Beste Test Bewoner, over {request.reference}: &lt;b&gt;x&lt;/b&gt;" in html
     assert staff.get("/staff/replies").status_code == 403  # only team leads keep them
+
+
+def test_the_resident_reads_and_answers_the_question_on_the_status_page(app, client, demo):
+    import re
+
+    from tests.conftest import csrf_token
+
+    request = _wmo_request(client)
+    staff = logged_in(app, NOORD_STAFF)
+    assert _ask(staff, request, "Heeft u <script>x</script> een trap in huis?").status_code == 302
+    mail = db.session.scalar(select(OutboxMessage).where(
+        OutboxMessage.event == "resident.question"))
+    status_path = re.search(r"http://wijkloket.test(/demo/status/\S+)",
+                            mail.payload["body"]).group(1)
+    resident = app.test_client()
+    page = resident.get(status_path).get_data(as_text=True)
+    assert "&lt;script&gt;x&lt;/script&gt; een trap in huis?" in page
+    token = csrf_token(page)
+    empty = resident.post(f"{status_path}/answer", data={"csrf_token": csrf_token(page),
+                                                         "body": "  "})
+    assert empty.status_code == 422
+    assert "Schrijf uw antwoord." in empty.get_data(as_text=True)
+    sent = resident.post(f"{status_path}/answer", data={"csrf_token": csrf_token(page),
+                                                        "body": "Ja, een steile trap."})
+    assert sent.status_code == 302
+    page = resident.get(status_path).get_data(as_text=True)
+    assert "Ja, een steile trap." in page and 'name="body"' not in page  # nothing open now
+    assert resident.post(f"/demo/status/{request.reference}/wrong-token/answer",
+                         data={"csrf_token": token, "body": "x"}).status_code == 404
