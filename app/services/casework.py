@@ -20,14 +20,17 @@ from app.models import (
     ResidentMessage,
     SupportRequest,
     Task,
+    Tenant,
     User,
     utcnow,
 )
-from app.services import audit
+from app.services import audit, notices
 from app.services.errors import Conflict, InvalidInput
 from app.services.referrals import REASON_MAX, owned_request
 
 NOTE_MAX = 4000
+#: Referrals whose receiver is still working with the resident and hears about updates.
+SHARED_STATES = ("sent", "accepted", "in_progress")
 CONTACT_KINDS = ("called", "no_answer", "spoke", "visited", "not_home", "message", "letter")
 #: Audit actions that are looking, not changing: the access log shows them, the timeline not.
 VIEW_ACTIONS = ("request.viewed", "referral.viewed", "request.bsn_revealed")
@@ -78,6 +81,8 @@ def _text(value: str | None, field: str, missing: str, maximum: int) -> str:
 
 
 def add_note(user: User, reference: str, body: str, shareable: bool) -> Note:
+    """A note on the request; a shareable one (with the resident's consent) also goes to the
+    partners and teams working on its live referrals as an update."""
     request = owned_request(user, reference)
     body = _text(body, "body", _("Write a note."), NOTE_MAX)
     note = Note(tenant_id=request.tenant_id, request_id=request.id, author_id=user.id,
@@ -87,6 +92,13 @@ def add_note(user: User, reference: str, body: str, shareable: bool) -> Note:
     audit.record("request.note_added", tenant_id=request.tenant_id,
                  object_type="support_request", object_id=request.id, actor=user,
                  note_id=note.id, shareable=shareable)
+    if shareable and request.consent_share:
+        # A shareable note is the owning team's update to everyone helping the resident.
+        tenant = db.session.get(Tenant, request.tenant_id)
+        assert tenant is not None
+        for referral in request.referrals:
+            if referral.state in SHARED_STATES:
+                notices.referral_updated(tenant, request, referral, note.id, body)
     db.session.commit()
     return note
 

@@ -42,14 +42,18 @@ def _receiver_link(referral: Referral) -> str:
 
 
 def _to_receiver(tenant: Tenant, request: SupportRequest, referral: Referral, event: str,
-                 subject: str, template: str) -> None:
-    """A notice about a referral to whoever receives it: mail, and a webhook for partners."""
+                 subject: str, template: str, *, name: str | None = None,
+                 data: dict[str, object] | None = None) -> None:
+    """A notice about a referral to whoever receives it: mail, and a webhook for partners.
+
+    ``name`` makes the idempotency keys unique for events that happen more than once per
+    referral; ``data`` goes into the webhook only (mails carry no personal details)."""
     target: Partner | Team | None = referral.target_partner or referral.target_team
     if target is None:
         return
     is_partner = isinstance(target, Partner)
     link = _receiver_link(referral)
-    name = event.split(".", 1)[1]
+    name = name or event.split(".", 1)[1]
     if target.email:
         mail(tenant, target.email, event, f"referral-{referral.id}-{name}-email", subject,
               template, partner_id=target.id if is_partner else None, request=request,
@@ -68,6 +72,7 @@ def _to_receiver(tenant: Tenant, request: SupportRequest, referral: Referral, ev
                     "state": referral.state,
                     "due_date": referral.due_date.isoformat(),
                     "url": link,
+                    **(data or {}),
                 },
             },
             idempotency_key=f"referral-{referral.id}-{name}-webhook",
@@ -82,6 +87,16 @@ def referral_sent(tenant: Tenant, request: SupportRequest, referral: Referral) -
                      _("New referral %(reference)s", reference=request.reference),
                      "mail/referral_sent.txt")
     to_resident(tenant, request, "referred", referral)
+
+
+def referral_updated(tenant: Tenant, request: SupportRequest, referral: Referral,
+                     note_id: int, note: str) -> None:
+    """The owning team shared a note: the receiver reads it in the portal (and webhook)."""
+    with force_locale("nl"):
+        _to_receiver(tenant, request, referral, "referral.updated",
+                     _("Update about referral %(reference)s", reference=request.reference),
+                     "mail/referral_updated.txt", name=f"updated-{note_id}",
+                     data={"note": note})
 
 
 def referral_reminder(tenant: Tenant, request: SupportRequest, referral: Referral) -> None:

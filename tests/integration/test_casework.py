@@ -125,3 +125,25 @@ def test_every_view_is_logged_and_the_team_lead_can_query_the_log(app, referral)
     # The log cannot be changed through the app: no route writes to it but the app itself.
     for method in ("POST", "PUT", "DELETE"):
         assert lead.open("/staff/access-log", method=method).status_code == 405
+
+
+def test_a_shareable_note_is_an_update_for_the_partner_by_mail_and_webhook(app, referral):
+    from app.models import OutboxMessage
+    from tests.integration.helpers import webhook_partner
+
+    webhook_partner("http://127.0.0.1:9/hooks")
+    reference = referral.request.reference
+    staff = logged_in(app, NOORD_STAFF)
+    url = f"/staff/requests/{reference}"
+    post_from(staff, url, f"{url}/notes", **{"note-body": "Alleen voor ons."})
+    post_from(staff, url, f"{url}/notes", **{"note-body": "Mevrouw is vanaf maandag thuis.",
+                                             "note-shareable": "y"})
+    updates = db.session.scalars(select(OutboxMessage).where(
+        OutboxMessage.event == "referral.updated").order_by(OutboxMessage.channel)).all()
+    assert [m.channel for m in updates] == ["email", "webhook"]
+    mail, hook = updates
+    assert "Mevrouw is vanaf maandag thuis." not in mail.payload["body"]  # a notice only
+    assert f"/partner/referrals/{referral.id}" in mail.payload["body"]
+    assert hook.payload["data"]["note"] == "Mevrouw is vanaf maandag thuis."
+    assert "Alleen voor ons." not in str([m.payload for m in db.session.scalars(
+        select(OutboxMessage))])
