@@ -10,11 +10,12 @@ import datetime as dt
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import or_, select
+from sqlalchemy.orm import selectinload
 
 from app.extensions import db
 from app.lifecycle import LIVE_STATES
-from app.models import OutboxMessage, Referral, SupportRequest, Team, Tenant
+from app.models import OutboxMessage, Referral, SupportRequest, Task, Team, Tenant
 from app.services import legal
 from app.workdays import add_working_days
 
@@ -62,52 +63,88 @@ def find_cracks(tenant: Tenant | None = None, today: dt.date | None = None) -> C
     return report
 
 
+def _last_day_waited_too_long(today: dt.date) -> dt.date:
+    """The latest creation day of a task that, today, has waited more than a working day."""
+    day = today - dt.timedelta(days=1)
+    while not today > add_working_days(day, 1):
+        day -= dt.timedelta(days=1)
+    return day
+
+
 def _for_tenant(tenant: Tenant, today: dt.date, report: CracksReport) -> None:
+    """Each kind of crack is one set-based query, so the report stays quick on a large
+    municipality (no per-request loading)."""
     slug = tenant.slug
-    teams = {team.id for team in db.session.scalars(select(Team).where(
-        Team.tenant_id == tenant.id))}
-    open_requests = db.session.scalars(select(SupportRequest).where(
-        SupportRequest.tenant_id == tenant.id, SupportRequest.status != "closed")
+    teams = select(Team.id).where(Team.tenant_id == tenant.id)
+    open_request = (SupportRequest.tenant_id == tenant.id, SupportRequest.status != "closed")
+
+    def owner(team_id: int | None, known: set[int]) -> int | None:
+        return team_id if team_id in known else None
+
+    known = set(db.session.scalars(teams))
+    for request_id, reference in db.session.execute(select(
+            SupportRequest.id, SupportRequest.reference).where(
+            *open_request, SupportRequest.owner_team_id.not_in(teams))
+            .order_by(SupportRequest.id)):
+        report.cracks.append(Crack("request_without_owner", slug, None, "support_request",
+                                   request_id, reference, "no owning team of this municipality"))
+
+    live_referral = select(Referral.id).where(Referral.request_id == SupportRequest.id,
+                                              Referral.state.in_(LIVE_STATES)).exists()
+    open_task = select(Task.id).where(Task.request_id == SupportRequest.id,
+                                      Task.state == "open").exists()
+    for request_id, reference, team_id in db.session.execute(select(
+            SupportRequest.id, SupportRequest.reference, SupportRequest.owner_team_id).where(
+            *open_request, SupportRequest.status == "in_progress",
+            SupportRequest.coordinator_id.is_(None), ~live_referral, ~open_task)
+            .order_by(SupportRequest.id)):
+        report.cracks.append(Crack("request_stranded", slug, owner(team_id, known),
+                                   "support_request", request_id, reference,
+                                   "in progress without coordinator, referral or task"))
+
+    # Legal clocks: only requests old enough for a clock to have run out are looked at.
+    investigation_start = dt.datetime.combine(today - legal.WMO_INVESTIGATION, dt.time())
+    candidates = db.session.scalars(select(SupportRequest).where(
+        *open_request, or_(SupportRequest.created_at < investigation_start,
+                           SupportRequest.wmo_application_on < today - legal.WMO_DECISION))
         .order_by(SupportRequest.id)).all()
-    for request in open_requests:
-        owner = request.owner_team_id if request.owner_team_id in teams else None
-        if owner is None:
-            report.cracks.append(Crack("request_without_owner", slug, None, "support_request",
-                                       request.id, request.reference,
-                                       "no owning team of this municipality"))
-        live = any(r.state in LIVE_STATES for r in request.referrals)
-        open_tasks = [t for t in request.tasks if t.state == "open"]
-        if request.coordinator_id is None and not live and not open_tasks and \
-                request.status == "in_progress":
-            report.cracks.append(Crack("request_stranded", slug, owner, "support_request",
-                                       request.id, request.reference,
-                                       "in progress without coordinator, referral or task"))
+    for request in candidates:
         for deadline in legal.overdue(request, today):
-            report.cracks.append(Crack("legal_deadline_passed", slug, owner, "support_request",
+            report.cracks.append(Crack("legal_deadline_passed", slug,
+                                       owner(request.owner_team_id, known), "support_request",
                                        request.id, request.reference,
                                        f"{deadline.kind} was due {deadline.due.isoformat()}"))
-        if request.coordinator_id is None:
-            for task in open_tasks:
-                if today > add_working_days(task.created_at.date(), 1):
-                    report.cracks.append(Crack(
-                        "task_unassigned", slug, task.team_id, "task", task.id,
-                        request.reference,
-                        f"{task.kind} open since {task.created_at.date().isoformat()}, "
-                        "nobody picked the request up"))
-    overdue = db.session.scalars(select(Referral).where(
-        Referral.tenant_id == tenant.id, Referral.state == "sent", Referral.due_date < today)
-        .order_by(Referral.due_date)).all()
-    for referral in overdue:
-        report.cracks.append(Crack("referral_overdue", slug, referral.request.owner_team_id,
-                                   "referral", referral.id, referral.request.reference,
-                                   f"{referral.target_name} had to answer by "
-                                   f"{referral.due_date.isoformat()}"))
-    dead = db.session.scalars(select(OutboxMessage).where(
-        OutboxMessage.tenant_id == tenant.id, OutboxMessage.state == "dead")).all()
-    for message in dead:
-        report.cracks.append(Crack("dead_letter", slug, None, "outbox_message", message.id, None,
-                                   f"{message.channel} {message.event} to {message.recipient}: "
-                                   f"{message.last_error or 'failed'}"))
+
+    waited_since = dt.datetime.combine(_last_day_waited_too_long(today) + dt.timedelta(days=1),
+                                       dt.time())
+    for task_id, team_id, kind, created_at, reference in db.session.execute(select(
+            Task.id, Task.team_id, Task.kind, Task.created_at, SupportRequest.reference)
+            .join(SupportRequest, SupportRequest.id == Task.request_id).where(
+            *open_request, Task.state == "open", Task.created_at < waited_since,
+            SupportRequest.coordinator_id.is_(None)).order_by(Task.id)):
+        report.cracks.append(Crack(
+            "task_unassigned", slug, team_id, "task", task_id, reference,
+            f"{kind} open since {created_at.date().isoformat()}, nobody picked the request up"))
+
+    overdue = db.session.execute(select(Referral, SupportRequest.reference,
+                                        SupportRequest.owner_team_id)
+                                 .join(SupportRequest, SupportRequest.id == Referral.request_id)
+                                 .options(selectinload(Referral.target_partner),
+                                          selectinload(Referral.target_team))
+                                 .where(Referral.tenant_id == tenant.id, Referral.state == "sent",
+                                        Referral.due_date < today)
+                                 .order_by(Referral.due_date, Referral.id)).all()
+    for referral, reference, team_id in overdue:
+        report.cracks.append(Crack("referral_overdue", slug, team_id, "referral", referral.id,
+                                   reference, f"{referral.target_name} had to answer by "
+                                              f"{referral.due_date.isoformat()}"))
+    dead = db.session.execute(select(
+        OutboxMessage.id, OutboxMessage.channel, OutboxMessage.event, OutboxMessage.recipient,
+        OutboxMessage.last_error).where(OutboxMessage.tenant_id == tenant.id,
+                                        OutboxMessage.state == "dead").order_by(OutboxMessage.id))
+    for message_id, channel, event, recipient, error in dead:
+        report.cracks.append(Crack("dead_letter", slug, None, "outbox_message", message_id, None,
+                                   f"{channel} {event} to {recipient}: {error or 'failed'}"))
 
 
 __all__ = ["Crack", "CracksReport", "find_cracks"]
