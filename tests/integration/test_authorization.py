@@ -54,6 +54,10 @@ MATRIX = [
     ("POST", "/staff/requests/{ref}/handover", {"staff_noord", "lead_noord"}),
     ("POST", "/staff/requests/{ref}/handover/cancel", {"staff_noord", "lead_noord"}),
     ("GET", "/staff/notifications", {"staff_noord", "lead_noord", "staff_zuid"}),
+    ("GET", "/staff/access-log", {"lead_noord"}),
+    ("GET", "/staff/replies", {"lead_noord"}),
+    ("POST", "/staff/requests/{ref}/handover/accept", set()),  # asked of Zuid only later
+    ("GET", "/admin/access-log", {"admin"}),
     ("POST", "/staff/tasks/{task}/done", {"staff_noord", "lead_noord"}),
     ("GET", "/staff/requests/new", {"staff_noord", "lead_noord", "staff_zuid"}),
     ("GET", "/staff/map", {"staff_noord", "lead_noord", "staff_zuid"}),
@@ -117,3 +121,33 @@ def test_a_wrong_password_does_not_log_in(client, demo):
                                            "csrf_token": csrf_token(page)})
     assert response.status_code == 200
     assert client.get("/admin/").status_code == 302
+
+
+def test_another_municipality_s_request_is_not_found_by_anyone_here(app, world):
+    """Ids and references of another tenant answer 404 for every role of this tenant."""
+    from app.models import Team, Tenant
+
+    other = Tenant(slug="elders", name="Elders", gemeentecode="GM9998", ruleset="demo")
+    db.session.add(other)
+    db.session.flush()
+    team = Team(tenant_id=other.id, key="t", name="Team Elders", kind="wijkteam")
+    db.session.add(team)
+    db.session.flush()
+    mine = db.session.scalar(select(SupportRequest))
+    foreign = SupportRequest(
+        tenant_id=other.id, reference="WL-2026-999999", status_salt="x", channel="web",
+        language="nl", for_whom="zelf", life_areas=["geld"], description="Elders",
+        urgency="normaal", priority="normaal", owner_team_id=team.id, decision={"routes": []},
+        ruleset_version=mine.ruleset_version)
+    db.session.add(foreign)
+    db.session.commit()
+    for role, email in ROLES.items():
+        if email is None:
+            continue
+        client = app.test_client()
+        login(client, email)
+        for url in ("/staff/requests/WL-2026-999999", "/staff/access-log?reference=WL-2026-999999",
+                    "/admin/access-log?reference=WL-2026-999999"):
+            response = client.get(url)
+            assert response.status_code in {403, 404} or "Elders" not in response.get_data(
+                as_text=True), (role, url)
