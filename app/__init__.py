@@ -37,7 +37,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     login_manager.login_view = "auth.login"
     login_manager.login_message = None
 
-    from app import auth
+    from app import auth, security
     from app.admin import bp as admin_bp
     from app.api import bp as api_bp
     from app.partner import bp as partner_bp
@@ -58,6 +58,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     _register_template_helpers(app)
     _register_error_handlers(app)
     _register_security_headers(app)
+    security.init_app(app)
     return app
 
 

@@ -1,23 +1,43 @@
-"""Logging in and out; password hashing; role checks."""
+"""Logging in (password, then a second factor), logging out, the account pages; password
+hashing and role checks. The rules themselves (lockout, TOTP, password policy, session
+lifetime) live in ``app.security``.
+
+A login has two steps. After the password the session holds only a short-lived "pending"
+mark; Flask-Login's ``login_user`` runs after the second factor (or after enrolling one).
+"""
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable
 from functools import wraps
 from typing import Any, TypeVar
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
-from flask import Blueprint, abort, redirect, render_template, url_for
+from flask import (
+    Blueprint,
+    abort,
+    current_app,
+    flash,
+    g,
+    redirect,
+    render_template,
+    request,
+    session,
+    url_for,
+)
 from flask_login import current_user, login_required, login_user, logout_user
 from sqlalchemy import func, select
+from werkzeug.exceptions import TooManyRequests
 from wtforms import PasswordField, StringField
-from wtforms.validators import InputRequired, Length
+from wtforms.validators import EqualTo, InputRequired, Length
 
+from app import security
 from app.extensions import db, limiter, login_manager
 from app.forms.base import BaseForm
-from app.i18n import _, _l
-from app.models import User
+from app.i18n import _, _l, ngettext
+from app.models import User, utcnow
 from app.services import audit
 
 bp = Blueprint("auth", __name__)
@@ -33,6 +53,10 @@ HOME_BY_ROLE = {
     "partner": "partner.referrals",
     "admin": "admin.index",
 }
+# Per address, for every step that checks a secret (on top of the per-account lockout).
+LOGIN_RATE_LIMIT = "10 per minute"
+PASSWORD_MAX = 200
+CODE_MAX = 32
 
 
 def hash_password(password: str) -> str:
@@ -67,6 +91,23 @@ def roles_required(*roles: str) -> Callable[[F], F]:
     return decorator
 
 
+@bp.before_request
+def _never_cache() -> None:
+    g.no_store = True  # codes, secrets and recovery codes must not stay in any cache
+
+
+@bp.errorhandler(TooManyRequests)
+def _too_many(error: TooManyRequests) -> Any:
+    response = current_app.make_response((render_template("auth/too_many.html"), 429))
+    response.headers["Retry-After"] = "60"
+    return response
+
+
+# --- Forms -----------------------------------------------------------------------------------
+
+_TOO_LONG = _l("Use at most %(max)d characters.", max=PASSWORD_MAX)
+
+
 class LoginForm(BaseForm):
     email = StringField(
         _l("E-mail address"),
@@ -75,34 +116,309 @@ class LoginForm(BaseForm):
     )
     password = PasswordField(
         _l("Password"),
-        validators=[InputRequired(message=_l("Enter your password.")), Length(max=200)],
+        validators=[InputRequired(message=_l("Enter your password.")),
+                    Length(max=PASSWORD_MAX, message=_TOO_LONG)],
         render_kw={"autocomplete": "current-password"},
     )
 
 
+class CodeForm(BaseForm):
+    code = StringField(
+        _l("Code"),
+        validators=[InputRequired(message=_l("Enter the code.")),
+                    Length(max=CODE_MAX, message=_l("Use at most %(max)d characters.",
+                                                    max=CODE_MAX))],
+        render_kw={"autocomplete": "one-time-code", "autocapitalize": "off",
+                   "spellcheck": "false"},
+    )
+
+
+class PasswordChangeForm(BaseForm):
+    current_password = PasswordField(
+        _l("Current password"),
+        validators=[InputRequired(message=_l("Enter your current password.")),
+                    Length(max=PASSWORD_MAX, message=_TOO_LONG)],
+        render_kw={"autocomplete": "current-password"},
+    )
+    new_password = PasswordField(
+        _l("New password"),
+        validators=[InputRequired(message=_l("Enter a new password.")),
+                    Length(max=PASSWORD_MAX, message=_TOO_LONG),
+                    security.PasswordPolicy(lambda form: current_user.email)],
+        render_kw={"autocomplete": "new-password"},
+    )
+    repeat_password = PasswordField(
+        _l("New password again"),
+        validators=[InputRequired(message=_l("Enter the new password again.")),
+                    EqualTo("new_password", message=_l("The two new passwords are not the same."))],
+        render_kw={"autocomplete": "new-password"},
+    )
+
+
+# --- Step 1: e-mail address and password -----------------------------------------------------
+
+
+def _failed_login_messages() -> tuple[str, str]:
+    """The same answer for a wrong password, an unknown address and a locked account."""
+    config = current_app.config
+    return (
+        _("The e-mail address or password is not correct, or the account is locked for a "
+          "while."),
+        _("After %(count)d wrong attempts an account is locked for %(minutes)d minutes. Wait "
+          "and try again, or ask your administrator for help.",
+          count=config["LOGIN_MAX_FAILURES"], minutes=config["LOGIN_LOCKOUT_MINUTES"]),
+    )
+
+
 @bp.route("/login", methods=["GET", "POST"])
-@limiter.limit("10 per minute", methods=["POST"])
+@limiter.limit(LOGIN_RATE_LIMIT, methods=["POST"])
 def login() -> Any:
     if current_user.is_authenticated:
         return redirect(url_for(HOME_BY_ROLE.get(current_user.role, "resident.index")))
     form = LoginForm()
-    error = None
+    errors = None
     if form.validate_on_submit():
-        user = db.session.scalar(
-            select(User).where(func.lower(User.email) == form.email.data.lower())
-        )
+        email = form.email.data
+        user = db.session.scalar(select(User).where(func.lower(User.email) == email.lower()))
+        # Always verify a hash, so the answer takes as long for every case below.
         valid = verify_password(user.password_hash if user else _DUMMY_HASH, form.password.data)
-        if user is not None and valid and user.active:
-            login_user(user)
-            audit.record("user.login", tenant_id=user.tenant_id, object_type="user",
-                         object_id=user.id, actor=user)
-            db.session.commit()
-            return redirect(url_for(HOME_BY_ROLE[user.role]))
-        error = _("The e-mail address or password is not correct.")
-    return render_template("auth/login.html", form=form, error=error)
+        if user is None:
+            security.record_failure(None, stage="password", email=email)
+        elif security.is_locked(user):
+            audit.record("user.login_refused", tenant_id=user.tenant_id, object_type="user",
+                         object_id=user.id, actor_label="anonymous", reason="locked",
+                         ip=request.remote_addr)
+        elif not valid or not user.active:
+            security.record_failure(user, stage="password")
+        else:
+            return _password_accepted(user)
+        db.session.commit()
+        errors = _failed_login_messages()
+    return render_template("auth/login.html", form=form, errors=errors)
+
+
+def _password_accepted(user: User) -> Any:
+    """Ask for the second factor (or to set one up); without MFA, log in."""
+    if user.mfa_enabled_at is None and not current_app.config["MFA_REQUIRED"]:
+        return _complete_login(user, method="password")
+    # The failure count is not reset yet: only a full login does that, or a known password
+    # would give unlimited tries at the code.
+    security.reset_session()
+    session["mfa_pending"] = {
+        "user": user.id,
+        "until": time.time() + current_app.config["MFA_PENDING_MINUTES"] * 60,
+    }
+    if user.mfa_enabled_at is None:
+        return redirect(url_for("auth.enrol"))
+    return redirect(url_for("auth.second_factor"))
+
+
+def _pending_user() -> User | None:
+    """The account between its password and its second factor, while that is still fresh."""
+    pending = session.get("mfa_pending")
+    if not isinstance(pending, dict) or not isinstance(pending.get("until"), int | float) \
+            or pending["until"] < time.time():
+        session.pop("mfa_pending", None)
+        return None
+    # Locked for this request on PostgreSQL: two tries with one code cannot both pass.
+    user = db.session.get(User, int(pending["user"]), with_for_update=request.method == "POST")
+    return user if user is not None and user.active else None
+
+
+def _start_again() -> Any:
+    flash(_("Logging in took too long. Log in again."), "info")
+    return redirect(url_for("auth.login"))
+
+
+def _locked_out() -> Any:
+    """Answer to the failure that locked the account (its owner knew the password)."""
+    logout_user()
+    security.reset_session()
+    flash(_("There were too many wrong attempts. For your safety the account is locked for "
+            "%(minutes)d minutes. Try again later.",
+            minutes=current_app.config["LOGIN_LOCKOUT_MINUTES"]), "error")
+    return redirect(url_for("auth.login"))
+
+
+def _log_in(user: User, *, method: str, **details: Any) -> None:
+    """The login is complete: reset the failure count, audit it, start a fresh session."""
+    security.record_success(user)
+    audit.record("user.login", tenant_id=user.tenant_id, object_type="user", object_id=user.id,
+                 actor=user, method=method, ip=request.remote_addr, **details)
+    db.session.commit()
+    security.reset_session()
+    login_user(user)
+    security.start_session(user)
+
+
+def _complete_login(user: User, *, method: str, **details: Any) -> Any:
+    _log_in(user, method=method, **details)
+    return redirect(url_for(HOME_BY_ROLE[user.role]))
+
+
+# --- Step 2: the code from the app, or a recovery code ---------------------------------------
+
+
+@bp.route("/login/code", methods=["GET", "POST"])
+@limiter.limit(LOGIN_RATE_LIMIT, methods=["POST"])
+def second_factor() -> Any:
+    if current_user.is_authenticated:
+        return redirect(url_for(HOME_BY_ROLE.get(current_user.role, "resident.index")))
+    user = _pending_user()
+    if user is None:
+        return _start_again()
+    if user.mfa_enabled_at is None:
+        return redirect(url_for("auth.enrol"))
+    if security.is_locked(user):
+        return _locked_out()
+    form = CodeForm()
+    if form.validate_on_submit():
+        code = security.normalise_code(form.code.data)
+        step = security.check_totp(user, code)
+        if step is not None:
+            return _complete_login(user, method="totp", totp_step=step)
+        if security.use_recovery_code(user, code):
+            left = len(user.recovery_codes)
+            if left <= 3:
+                flash(ngettext("You have %(num)d recovery code left. Make new ones on your "
+                               "account page.",
+                               "You have %(num)d recovery codes left. Make new ones on your "
+                               "account page.", left), "info")
+            return _complete_login(user, method="recovery_code", recovery_codes_left=left)
+        locked = security.record_failure(user, stage="second_factor")
+        db.session.commit()
+        if locked:
+            return _locked_out()
+        form.code.errors.append(_("The code is not correct, or it was used already. Wait for "
+                                  "the next code in your app and try again."))
+    return render_template("auth/code.html", form=form, demo_code=security.demo_code(user))
+
+
+# --- First login: set up the app -------------------------------------------------------------
+
+
+@bp.route("/login/setup", methods=["GET", "POST"])
+@limiter.limit(LOGIN_RATE_LIMIT, methods=["POST"])
+def enrol() -> Any:
+    if current_user.is_authenticated:
+        return redirect(url_for(HOME_BY_ROLE.get(current_user.role, "resident.index")))
+    user = _pending_user()
+    if user is None:
+        return _start_again()
+    if user.mfa_enabled_at is not None:
+        return redirect(url_for("auth.second_factor"))
+    if security.is_locked(user):
+        return _locked_out()
+    if not user.totp_secret:
+        # Stored now but not in use until confirmed; a reload shows the same secret, so a
+        # code already scanned keeps working. It never goes into the (readable) cookie.
+        user.totp_secret = security.new_totp_secret()
+        db.session.commit()
+    form = CodeForm()
+    if form.validate_on_submit():
+        step = security.check_totp(user, security.normalise_code(form.code.data))
+        if step is not None:
+            shown, hashes = security.new_recovery_codes()
+            user.mfa_enabled_at = utcnow()
+            user.recovery_codes = hashes
+            audit.record("user.mfa_enabled", tenant_id=user.tenant_id, object_type="user",
+                         object_id=user.id, actor=user, totp_step=step)
+            _log_in(user, method="totp_setup")
+            # Shown once, in this answer only: nothing keeps them after this page.
+            return render_template("auth/recovery_codes.html", codes=shown, first_time=True,
+                                   next_url=url_for(HOME_BY_ROLE[user.role]))
+        locked = security.record_failure(user, stage="enrolment")
+        db.session.commit()
+        if locked:
+            return _locked_out()
+        form.code.errors.append(_("The code is not correct. Check that the time on your phone "
+                                  "is right, wait for the next code and try again."))
+    return render_template("auth/enrol.html", form=form,
+                           secret=security.grouped_secret(user.totp_secret),
+                           qr=security.qr_svg(security.provisioning_uri(user)))
 
 
 @bp.route("/logout", methods=["POST"])
 def logout() -> Any:
+    if current_user.is_authenticated:
+        user = current_user._get_current_object()
+        audit.record("user.logout", tenant_id=user.tenant_id, object_type="user",
+                     object_id=user.id, actor=user)
+        db.session.commit()
     logout_user()
+    security.reset_session()
+    flash(_("You are logged out."), "info")
     return redirect(url_for("auth.login"))
+
+
+# --- The account: password and recovery codes ------------------------------------------------
+
+
+def _me() -> User:
+    user = db.session.get(User, current_user.id)
+    assert user is not None
+    return user
+
+
+@bp.route("/account")
+@login_required
+def account() -> Any:
+    return render_template("auth/account.html", user=_me())
+
+
+@bp.route("/account/password", methods=["GET", "POST"])
+@login_required
+@limiter.limit(LOGIN_RATE_LIMIT, methods=["POST"])
+def change_password() -> Any:
+    user = _me()
+    form = PasswordChangeForm()
+    if form.validate_on_submit():
+        if not verify_password(user.password_hash, form.current_password.data):
+            locked = security.record_failure(user, stage="password_change")
+            db.session.commit()
+            if locked:
+                return _locked_out()
+            form.current_password.errors.append(_("Your current password is not correct."))
+        elif verify_password(user.password_hash, form.new_password.data):
+            form.new_password.errors.append(_("Choose a new password that is different from "
+                                              "your current one."))
+        else:
+            user.password_hash = hash_password(form.new_password.data)
+            user.password_changed_at = utcnow()
+            security.record_success(user)
+            audit.record("user.password_changed", tenant_id=user.tenant_id, object_type="user",
+                         object_id=user.id, actor=user)
+            db.session.commit()
+            security.refresh_credentials(user)  # this session goes on; all others end
+            flash(_("Your password is changed. On other devices you are now logged out."),
+                  "success")
+            return redirect(url_for("auth.account"))
+    return render_template("auth/password.html", form=form,
+                           min_length=current_app.config["PASSWORD_MIN_LENGTH"])
+
+
+@bp.route("/account/recovery-codes", methods=["GET", "POST"])
+@login_required
+@limiter.limit(LOGIN_RATE_LIMIT, methods=["POST"])
+def renew_recovery_codes() -> Any:
+    user = _me()
+    if user.mfa_enabled_at is None:
+        return redirect(url_for("auth.account"))
+    form = CodeForm()
+    if form.validate_on_submit():
+        step = security.check_totp(user, security.normalise_code(form.code.data))
+        if step is not None:
+            shown, hashes = security.new_recovery_codes()
+            user.recovery_codes = hashes
+            audit.record("user.recovery_codes_renewed", tenant_id=user.tenant_id,
+                         object_type="user", object_id=user.id, actor=user, totp_step=step)
+            db.session.commit()
+            return render_template("auth/recovery_codes.html", codes=shown, first_time=False,
+                                   next_url=url_for("auth.account"))
+        locked = security.record_failure(user, stage="recovery_codes")
+        db.session.commit()
+        if locked:
+            return _locked_out()
+        form.code.errors.append(_("The code is not correct, or it was used already. Wait for "
+                                  "the next code in your app and try again."))
+    return render_template("auth/renew_codes.html", form=form)

@@ -8,10 +8,11 @@ from pathlib import Path
 import click
 from flask import Flask
 from flask.cli import AppGroup
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from app.extensions import db
-from app.models import ApiToken, Partner, Tenant
+from app.models import ApiToken, Partner, Tenant, User, utcnow
+from app.services import audit
 from app.services.tenants import create_tenant
 
 
@@ -118,11 +119,11 @@ demo_cli = AppGroup("demo", help="The demo municipality.")
 @demo_cli.command("seed")
 def demo_seed() -> None:
     """Load the demo municipality (idempotent)."""
-    from app.services.demo import DEMO_ACCOUNTS, DEMO_PASSWORD, seed_demo
+    from app.services.demo import DEMO_ACCOUNTS, DEMO_PASSWORD, DEMO_TOTP_SECRET, seed_demo
 
     tenant = seed_demo()
     click.echo(f"Demo tenant '{tenant.slug}' ({tenant.name}) ready. Accounts (password "
-               f"{DEMO_PASSWORD}):")
+               f"{DEMO_PASSWORD}, authenticator key {DEMO_TOTP_SECRET}):")
     for account in DEMO_ACCOUNTS:
         click.echo(f"  {account.role:<9} {account.email}")
 
@@ -137,7 +138,7 @@ def worker_command(once: bool) -> None:
 
 
 def register(app: Flask) -> None:
-    for command in (tenant_cli, token_cli, demo_cli, worker_command):
+    for command in (tenant_cli, token_cli, demo_cli, worker_command, user_cli):
         app.cli.add_command(command)
     from app.cli_geo import geo_cli
     from app.cli_rules import rules_cli
@@ -188,3 +189,64 @@ def partner_rotate_secret(slug: str, key: str) -> None:
     if partner is None:
         raise click.ClickException(f"No partner {key!r} in {slug}.")
     click.echo(rotate_webhook_secret(partner))
+
+
+user_cli = AppGroup("user", help="Staff and partner accounts: password, second step, lock.")
+
+
+def _user(email: str) -> User:
+    user = db.session.scalar(select(User).where(func.lower(User.email) == email.strip().lower()))
+    if user is None:
+        raise click.ClickException(f"No account {email!r}.")
+    return user
+
+
+@user_cli.command("set-password")
+@click.argument("email")
+@click.password_option("--password", prompt="New password",
+                       help="Asked for when not given (it would stay in the shell history).")
+def user_set_password(email: str, password: str) -> None:
+    """Give an account a new password (the password policy applies); its sessions end."""
+    from app.auth import hash_password
+    from app.i18n import force_locale
+    from app.security import password_problem
+
+    user = _user(email)
+    with force_locale("en"):
+        problem = password_problem(password, user.email)
+    if problem:
+        raise click.ClickException(problem)
+    user.password_hash = hash_password(password)
+    user.password_changed_at = utcnow()
+    audit.record("user.password_set", tenant_id=user.tenant_id, object_type="user",
+                 object_id=user.id, actor_label="cli")
+    db.session.commit()
+    click.echo(f"Password of {user.email} changed.")
+
+
+@user_cli.command("reset-mfa")
+@click.argument("email")
+def user_reset_mfa(email: str) -> None:
+    """Remove an account's second step and recovery codes (a lost phone): it sets up a new
+    one at its next login, and its sessions end."""
+    user = _user(email)
+    user.totp_secret = None
+    user.mfa_enabled_at = None
+    user.recovery_codes = []
+    audit.record("user.mfa_reset", tenant_id=user.tenant_id, object_type="user",
+                 object_id=user.id, actor_label="cli")
+    db.session.commit()
+    click.echo(f"Second step of {user.email} removed; it is set up again at the next login.")
+
+
+@user_cli.command("unlock")
+@click.argument("email")
+def user_unlock(email: str) -> None:
+    """Lift a lock after too many failed logins, before it ends by itself."""
+    user = _user(email)
+    user.locked_until = None
+    user.failed_logins = 0
+    audit.record("user.unlocked", tenant_id=user.tenant_id, object_type="user",
+                 object_id=user.id, actor_label="cli")
+    db.session.commit()
+    click.echo(f"{user.email} can log in again.")

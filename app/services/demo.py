@@ -8,7 +8,7 @@ from sqlalchemy import select
 
 from app.auth import hash_password
 from app.extensions import db
-from app.models import Partner, Team, Tenant, User
+from app.models import Partner, Team, Tenant, User, utcnow
 from app.services.tenants import (
     TENANT_DIR,
     create_tenant,
@@ -20,6 +20,9 @@ from geo.demo import demo_areas, demo_postcodes
 
 DEMO_MAP_YEAR = 2026
 DEMO_PASSWORD = "demo-wachtwoord-2026"  # noqa: S105 - published demo credentials
+# The second factor of every demo account (TOTP, RFC 6238), published like the password: add
+# it to any authenticator app, or read the code on the demo's code page (local demo only).
+DEMO_TOTP_SECRET = "WIJKLOKETDEMOWIJKLOKETDEMO234567"  # noqa: S105 - published demo credentials
 
 
 @dataclass(frozen=True)
@@ -66,5 +69,7 @@ def seed_demo() -> Tenant:
         user.name, user.role = account.name, account.role
         user.team_id = teams[account.team].id if account.team else None
         user.partner_id = partners[account.partner].id if account.partner else None
+        user.totp_secret = DEMO_TOTP_SECRET
+        user.mfa_enabled_at = user.mfa_enabled_at or utcnow()
     db.session.commit()
     return tenant
