@@ -41,7 +41,8 @@ def load_config(overrides: dict[str, Any] | None = None) -> dict[str, Any]:
         "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True, "hide_parameters": True},
         # Largest request body we accept (bytes); larger answers 413.
         "MAX_CONTENT_LENGTH": int(env.get("MAX_CONTENT_LENGTH", 64 * 1024)),
-        "LANGUAGES": ("nl", "en"),
+        # Dutch first (primary, always complete); every catalogue is complete (a test checks).
+        "LANGUAGES": ("nl", "en", "ar", "tr", "pl", "uk"),
         "BABEL_DEFAULT_LOCALE": "nl",
         "BABEL_DEFAULT_TIMEZONE": "Europe/Amsterdam",
         "BABEL_TRANSLATION_DIRECTORIES": str(BASE_DIR / "translations"),
