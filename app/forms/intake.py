@@ -54,13 +54,48 @@ def _choices(labels: dict[str, Any]) -> list[SelectChoice]:
     return [SelectChoice(code, label) for code, label in labels.items()]
 
 
-class IntakeForm(BaseForm):
+class WhoForm(BaseForm):
+    """Step 1 of the resident's intake: who the question is for."""
+
     for_whom = RadioField(
         _l("Who is the question for?"),
         choices=_choices(FOR_WHOM_LABELS),
         validators=[InputRequired(message=_l("Choose who the question is for."))],
     )
-    no_fixed_address = BooleanField(_l("I have no fixed address"))
+    birth_date = DateField(
+        _l("Date of birth"),
+        validators=[Optional()],
+        format="%Y-%m-%d",
+        render_kw={"autocomplete": "bday"},
+    )
+    age = IntegerField(
+        _l("Or age in years"),
+        validators=[
+            Optional(),
+            NumberRange(min=0, max=120, message=_l("Enter an age between 0 and 120.")),
+        ],
+        render_kw={"inputmode": "numeric"},
+    )
+
+    def validate_birth_date(self, field: DateField) -> None:
+        if field.data and field.data > dt.date.today():
+            raise ValidationError(str(_l("The date of birth cannot be in the future.")))
+        if field.data and field.data < dt.date(1900, 1, 1):
+            raise ValidationError(str(_l("Enter a date of birth after 1900.")))
+
+    def validate(self, extra_validators: Any = None) -> bool:
+        valid = super().validate(extra_validators)
+        if self.birth_date.data is None and self.age.data is None and not (
+            self.birth_date.errors or self.age.errors
+        ):
+            self.age.errors = [*self.age.errors, str(_l("Enter a date of birth or an age."))]
+            valid = False
+        return valid
+
+
+class WhereForm(BaseForm):
+    """Step 2: where the resident lives (or that they have no fixed address)."""
+
     postcode = StringField(
         _l("Postcode"),
         validators=[
@@ -87,20 +122,17 @@ class IntakeForm(BaseForm):
         validators=[Optional(), Length(max=200, message=_l("Use at most 200 characters."))],
         render_kw={"autocomplete": "street-address"},
     )
-    birth_date = DateField(
-        _l("Date of birth"),
+    no_fixed_address = BooleanField(_l("I have no fixed address"))
+    housing = SelectField(
+        _l("Where do you live?"),
+        choices=[SelectChoice("", _l("I would rather not say")), *_choices(HOUSING_LABELS)],
         validators=[Optional()],
-        format="%Y-%m-%d",
-        render_kw={"autocomplete": "bday"},
     )
-    age = IntegerField(
-        _l("Or age in years"),
-        validators=[
-            Optional(),
-            NumberRange(min=0, max=120, message=_l("Enter an age between 0 and 120.")),
-        ],
-        render_kw={"inputmode": "numeric"},
-    )
+
+
+class WhatForm(BaseForm):
+    """Step 3: what is going on, and how urgent it is."""
+
     life_areas = MultiCheckboxField(
         _l("What is your question about?"),
         choices=_choices(LIFE_AREA_LABELS),
@@ -122,11 +154,11 @@ class IntakeForm(BaseForm):
         default="normaal",
         validators=[InputRequired(message=_l("Choose how urgent it is."))],
     )
-    housing = SelectField(
-        _l("Where do you live?"),
-        choices=[SelectChoice("", _l("I would rather not say")), *_choices(HOUSING_LABELS)],
-        validators=[Optional()],
-    )
+
+
+class ContactForm(BaseForm):
+    """Step 4: how to reach the resident, and whether we may share the question."""
+
     contact_name = StringField(
         _l("Name"),
         validators=[Optional(), Length(max=200, message=_l("Use at most 200 characters."))],
@@ -160,22 +192,9 @@ class IntakeForm(BaseForm):
                  SelectChoice("no", _l("No, only the neighbourhood team"))],
         validators=[InputRequired(message=_l("Choose whether we may share your question."))],
     )
-    submission_token = HiddenField()
-
-    def validate_birth_date(self, field: DateField) -> None:
-        if field.data and field.data > dt.date.today():
-            raise ValidationError(str(_l("The date of birth cannot be in the future.")))
-        if field.data and field.data < dt.date(1900, 1, 1):
-            raise ValidationError(str(_l("Enter a date of birth after 1900.")))
 
     def validate(self, extra_validators: Any = None) -> bool:
-        """Field checks, then the checks that involve several fields."""
         valid = super().validate(extra_validators)
-        if self.birth_date.data is None and self.age.data is None and not (
-            self.birth_date.errors or self.age.errors
-        ):
-            self.age.errors = [*self.age.errors, str(_l("Enter a date of birth or an age."))]
-            valid = False
         email, phone = self.contact_email, self.contact_phone
         if not email.data and not phone.data and not (email.errors or phone.errors):
             email.errors = [
@@ -197,6 +216,20 @@ class IntakeForm(BaseForm):
             ]
             valid = False
         return valid
+
+
+class IntakeForm(WhoForm, WhereForm, WhatForm, ContactForm):
+    """The whole intake at once: the four steps' fields and checks, and the form's token.
+
+    Each step's checks run once, after all field validators (``validate`` is cooperative:
+    every step form calls ``super().validate`` first). Fields come in page order.
+    """
+
+    submission_token = HiddenField()
+
+
+#: The resident's intake in steps, in order; together they make up ``IntakeForm``.
+INTAKE_STEP_FORMS: tuple[type[BaseForm], ...] = (WhoForm, WhereForm, WhatForm, ContactForm)
 
 
 class StaffIntakeForm(IntakeForm):

@@ -1,9 +1,9 @@
 """Helpers for browser tests: the live site, axe checks, screenshots, and form answers that
 can be given quickly (fill, click) or with the keyboard alone.
 
-A form is described once as a list of steps, each a list of answers; the intake is one step
-today. When the form gets more pages, add a ``FormStep`` per page to ``INTAKE_STEPS`` and
-every test that walks the form (axe, screenshots, keyboard only) follows.
+A form is described once as a list of steps, each a list of answers: the intake has four
+steps and a check page. Every test that walks the form (axe, screenshots, keyboard only)
+follows ``INTAKE_STEPS``.
 """
 
 from __future__ import annotations
@@ -202,16 +202,22 @@ def select(name: str, value: str) -> Answer:
 
 
 INTAKE_STEPS: tuple[FormStep, ...] = (
-    FormStep("intake", (
+    FormStep("who", (
         radio("for_whom", "zelf"),
         text("age", "45"),
+    )),
+    FormStep("where", (
         text("postcode", "9999 AA"),
         text("house_number", "1"),
         select("housing", "huur"),
+    )),
+    FormStep("what", (
         tick("life_areas", "geld"),
         tick("life_areas", "wonen"),
         text("description", "Ik heb schulden en ik ben bang dat ik mijn huis kwijtraak."),
         radio("urgency", "spoed"),
+    )),
+    FormStep("contact", (
         text("contact_name", "Test Bewoner"),
         text("contact_email", "bewoner@example.org"),
         text("contact_phone", "06 12345678"),
@@ -219,6 +225,8 @@ INTAKE_STEPS: tuple[FormStep, ...] = (
         tick("email_updates"),
         radio("consent_share", "yes"),
     )),
+    #: Check your answers, then send: nothing to answer.
+    FormStep("check", ()),
 )
 
 

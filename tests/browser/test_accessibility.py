@@ -52,15 +52,44 @@ def nothing_answered_at_step(index: int) -> Callable[[Any, Site, str], None]:
 
 
 def wrong_answers(page: Any, site: Site, language: str) -> None:
-    """Answers that each give a different message (until the first step that refuses them)."""
+    """Answers that each give a different message, on the step with the most checks."""
+    contact = INTAKE_STEPS.index(next(s for s in INTAKE_STEPS if s.name == "contact"))
+    at_step(contact)(page, site, language)
+    step = with_answers(INTAKE_STEPS, contact_email="", contact_phone="12",
+                        contact_preferred="email")[contact]
+    give_answers(page, step)
+    send(page, step)
+    assert page.locator(".error-summary li").count() >= 3
+
+
+def crisis_chosen(page: Any, site: Site, language: str) -> None:
+    """Danger or crisis chosen: the box appears at once (with the script)."""
+    what = INTAKE_STEPS.index(next(s for s in INTAKE_STEPS if s.name == "what"))
+    at_step(what)(page, site, language)
+    page.locator('[name="urgency"][value="crisis"]').check()
+    assert page.locator("#crisis-help").is_visible()
+
+
+def crisis_next_step(page: Any, site: Site, language: str) -> None:
+    """The page after choosing danger or crisis starts with what to do now."""
+    _at_check_with(page, site, language, stop_before="contact", urgency="crisis")
+    assert page.locator("main > .crisis-box").is_visible()
+
+
+def check_crisis(page: Any, site: Site, language: str) -> None:
+    _at_check_with(page, site, language, urgency="crisis")
+    assert page.locator("main > .crisis-box").is_visible()
+
+
+def _at_check_with(page: Any, site: Site, language: str, stop_before: str = "check",
+                   **changes: str) -> None:
     page.goto(site.path("hulpvraag", language))
-    for step in with_answers(INTAKE_STEPS, age="140", postcode="12345", contact_email="",
-                             contact_phone="12", contact_preferred="email", urgency="crisis"):
-        give_answers(page, step)
-        send(page, step)
-        if page.locator(".error-summary").count():
-            break
-    assert page.locator(".error-summary li").count() >= 4
+    steps = with_answers(INTAKE_STEPS, **changes)
+    complete_form(page, steps[:[s.name for s in steps].index(stop_before)])
+
+
+def privacy(page: Any, site: Site, language: str) -> None:
+    page.goto(site.path("privacy", language))
 
 
 def confirmation(page: Any, site: Site, language: str) -> None:
@@ -129,14 +158,17 @@ def page_not_found(page: Any, site: Site, language: str) -> None:
 
 
 #: name (also the screenshot's) → how the resident gets there. Each step of the form and
-#: its error state come from INTAKE_STEPS.
+#: its error state (for a step with questions) come from INTAKE_STEPS.
 RESIDENT_PAGES: dict[str, Callable[[Any, Site, str], None]] = {
     "01-home": home,
     **{f"02-form-{number}-{step.name}": at_step(number - 1)
        for number, step in enumerate(INTAKE_STEPS, start=1)},
     **{f"03-form-{number}-{step.name}-nothing-answered": nothing_answered_at_step(number - 1)
-       for number, step in enumerate(INTAKE_STEPS, start=1)},
+       for number, step in enumerate(INTAKE_STEPS, start=1) if step.answers},
     "04-form-wrong-answers": wrong_answers,
+    "04-form-crisis-chosen": crisis_chosen,
+    "04-form-crisis-next-step": crisis_next_step,
+    "04-form-check-crisis": check_crisis,
     "05-confirmation": confirmation,
     "06-confirmation-crisis": confirmation_crisis,
     "07-status-lookup": status_lookup,
@@ -148,6 +180,7 @@ RESIDENT_PAGES: dict[str, Callable[[Any, Site, str], None]] = {
     "11-status-feedback-missing": status_feedback_missing,
     "12-status-feedback-sent": status_feedback_sent,
     "13-page-not-found": page_not_found,
+    "14-privacy": privacy,
 }
 
 

@@ -68,9 +68,9 @@ def test_with_the_keyboard_an_error_leads_to_the_answer_to_fix(page, site):
     assert summary and "error-summary" in summary["classes"], summary
     first = keys.tab_to(lambda e: e["tag"] == "a", "the first error")
     assert first["href"] == "#for_whom"
-    keys.tab_to(lambda e: e["href"] == "#postcode", "the postcode's error")
+    keys.tab_to(lambda e: e["href"] == "#age", "the age's error")
     keys.press("Enter")  # a field: the link puts the focus in it
-    assert (keys.focused() or {}).get("id") == "postcode"
+    assert (keys.focused() or {}).get("id") == "age"
 
     keys.tab_to(lambda e: e["href"] == "#for_whom", "the first error", backwards=True)
     keys.press("Enter")  # a group: to its fieldset, and the next Tab is into its options
