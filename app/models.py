@@ -21,6 +21,7 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
+    text,
     true,
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
@@ -208,6 +209,22 @@ class SupportRequest(db.Model):
     __tablename__ = "support_request"
     __table_args__ = (
         Index("ix_request_queue", "tenant_id", "owner_team_id", "status", "created_at"),
+        # The queue, its counts and the request page on a million requests (docs/benchmarks.md).
+        Index("ix_request_team_created", "tenant_id", "owner_team_id", "created_at", "id",
+              postgresql_include=["status", "priority", "coordinator_id", "channel", "wijk_code",
+                                  "buurt_code"]),
+        Index("ix_request_open_queue", "tenant_id", "owner_team_id", "priority", "created_at", "id",
+              postgresql_where=text("status <> 'closed'"), sqlite_where=text("status <> 'closed'"),
+              postgresql_include=["status", "coordinator_id", "channel", "wijk_code",
+                                  "buurt_code"]),
+        Index("ix_request_wmo_application", "tenant_id", "wmo_application_on",
+              postgresql_where=text("wmo_application_on IS NOT NULL AND wmo_decision_on IS NULL"),
+              sqlite_where=text("wmo_application_on IS NOT NULL AND wmo_decision_on IS NULL")),
+        Index("ix_request_open_address", "tenant_id", "postcode",
+              postgresql_where=text("status <> 'closed'"), sqlite_where=text("status <> 'closed'")),
+        Index("ix_request_merged_into", "merged_into_id",
+              postgresql_where=text("merged_into_id IS NOT NULL"),
+              sqlite_where=text("merged_into_id IS NOT NULL")),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -298,6 +315,10 @@ class Referral(db.Model):
     """A request referred to a team or a partner for one domain."""
 
     __tablename__ = "referral"
+    __table_args__ = (Index("ix_referral_waiting", "tenant_id", "due_date",
+                            postgresql_where=text("state = 'sent'"),
+                            sqlite_where=text("state = 'sent'"),
+                            postgresql_include=["request_id", "escalated_at"]),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     tenant_id: Mapped[int] = mapped_column(ForeignKey("tenant.id"), index=True)
@@ -498,6 +519,7 @@ class AuditEvent(db.Model):
     """Who did or saw what, when and why (NEN 7513 style). Only ever inserted."""
 
     __tablename__ = "audit_event"
+    __table_args__ = (Index("ix_audit_object", "object_type", "object_id"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     tenant_id: Mapped[int | None] = mapped_column(ForeignKey("tenant.id"), index=True)

@@ -185,7 +185,7 @@ def _send(tenant: Tenant, draft: steps.Draft | None) -> Any:
         if not (mine or existing.reference in session.get("references", [])):
             return redirect(url_for("resident.intake", tenant=tenant.slug))
         if draft is not None and draft.sent:
-            flash(_("This question has already been sent."), "info")
+            _flash_once(_("This question has already been sent."), "info")
         return _sent(tenant, existing, token)
     if draft is None or not mine or draft.sent:
         return _answers_lost(tenant) if draft is None else redirect(
@@ -271,9 +271,15 @@ def _whole_form(tenant: Tenant, draft: steps.Draft) -> Any:
     return render_template("resident/intake.html", tenant=tenant, form=form, long_answers=True)
 
 
+def _flash_once(message: str, category: str) -> None:
+    """The back button may pass here several times: the message is shown once."""
+    if (category, message) not in [tuple(m) for m in session.get("_flashes", [])]:
+        flash(message, category)
+
+
 def _already_sent(tenant: Tenant, draft: steps.Draft) -> Any:
     if draft.sent in session.get("references", []):
-        flash(_("This question has already been sent."), "info")
+        _flash_once(_("This question has already been sent."), "info")
         return redirect(url_for("resident.confirmation", tenant=tenant.slug,
                                 reference=draft.sent))
     steps.forget(tenant.slug)

@@ -1,6 +1,7 @@
-"""The wijkteam workspace: the team's queue, notifications, phone intake, the map.
+"""The wijkteam workspace: notifications, phone intake, the map, the cracks report.
 
-The request page and the steps taken on it live in :mod:`app.staff.casework`.
+The request page and the steps taken on it live in :mod:`app.staff.casework`; the team
+queue, saved filters and the team lead's dashboard in :mod:`app.staff.queue`.
 """
 
 from __future__ import annotations
@@ -19,15 +20,14 @@ from flask import (
     url_for,
 )
 from flask_login import current_user
-from sqlalchemy import case, func, select
 
 from app.auth import roles_required
 from app.extensions import db
 from app.forms.intake import StaffIntakeForm, intake_data
 from app.i18n import _
-from app.models import Referral, SupportRequest, Task, Tenant
+from app.models import Tenant
 from app.partner import add_referral_views
-from app.services import cracks, legal, maps, notifications
+from app.services import cracks, maps, notifications
 from app.services.intake import new_submission_token, submit_request
 
 bp = Blueprint("staff", __name__)
@@ -39,44 +39,6 @@ def _unread() -> dict[str, Any]:
     if current_user.is_authenticated and current_user.role in STAFF_ROLES:
         return {"unread_notifications": notifications.unread_count(current_user)}
     return {}
-
-
-PRIORITY_ORDER = case(
-    (SupportRequest.priority == "crisis", 0), (SupportRequest.priority == "spoed", 1), else_=2
-)
-
-
-@bp.route("/")
-@roles_required(*STAFF_ROLES)
-def queue() -> Any:
-    open_tasks = (
-        select(Task.request_id, func.count(Task.id).label("n"))
-        .where(Task.team_id == current_user.team_id, Task.state == "open")
-        .group_by(Task.request_id)
-        .subquery()
-    )
-    rows = db.session.execute(
-        select(SupportRequest, func.coalesce(open_tasks.c.n, 0))
-        .outerjoin(open_tasks, open_tasks.c.request_id == SupportRequest.id)
-        .where(
-            SupportRequest.tenant_id == current_user.tenant_id,
-            SupportRequest.owner_team_id == current_user.team_id,
-            SupportRequest.status != "closed",
-        )
-        .order_by(PRIORITY_ORDER, SupportRequest.created_at, SupportRequest.id)
-        .limit(200)
-    ).all()
-    incoming = db.session.scalars(
-        select(Referral)
-        .where(
-            Referral.tenant_id == current_user.tenant_id,
-            Referral.target_team_id == current_user.team_id,
-            Referral.state.in_(("sent", "accepted", "in_progress")),
-        )
-        .order_by(Referral.due_date, Referral.id)
-    ).all()
-    return render_template("staff/queue.html", rows=rows, incoming=incoming,
-                           next_legal=legal.next_due, today=legal.local_today())
 
 
 @bp.route("/cracks")
@@ -177,4 +139,4 @@ def map_data() -> Any:
 add_referral_views(bp, back_endpoint="staff.queue", roles=STAFF_ROLES)
 
 
-from app.staff import access_log, casework, replies  # noqa: E402,F401 - their routes
+from app.staff import access_log, casework, queue, replies  # noqa: E402,F401 - their routes

@@ -1,0 +1,168 @@
+"""The team queue (filters, sorting, pages, saved filters as tabs) and the team lead's
+dashboard. The queries live in :mod:`app.services.queue`."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+from typing import Any
+
+from flask import flash, redirect, render_template, request, url_for
+from flask_login import current_user
+from sqlalchemy import func, select
+from sqlalchemy.orm import selectinload
+from wtforms import StringField
+from wtforms.validators import InputRequired, Length
+
+from app.auth import roles_required
+from app.extensions import db
+from app.forms.base import BaseForm
+from app.i18n import _, _l
+from app.models import OutboxMessage, Referral
+from app.services import legal
+from app.services import queue as service
+from app.services.errors import InvalidInput
+from app.services.queue import QueueFilter
+from app.staff import STAFF_ROLES, bp
+
+#: Referrals to the team shown under the queue (the earliest answer dates first).
+INCOMING_SHOWN = 50
+#: Labels of the filter choices that the shared vocabularies do not name.
+STATUS_CHOICES = {
+    "open": _l("Open (received or being handled)"),
+    "new": _l("Received, nobody picked it up yet"),
+    "in_progress": _l("Being handled"),
+    "closed": _l("Closed"),
+    "all": _l("All"),
+}
+PRIORITY_CHOICES = {"crisis": _l("Crisis"), "spoed": _l("Urgent"), "normaal": _l("Normal")}
+DEADLINE_CHOICES = {
+    "overdue": _l("Past a deadline"),
+    "referral_overdue": _l("A referral got no answer in time"),
+    "escalated": _l("A referral was escalated to the team lead"),
+    "legal_overdue": _l("Past a legal deadline"),
+    "0": _l("Deadline today"),
+    "3": _l("Deadline within 3 days"),
+    "7": _l("Deadline within 7 days"),
+    "14": _l("Deadline within 14 days"),
+}
+SORT_CHOICES = {
+    "priority": _l("Most urgent first, then oldest"),
+    "newest": _l("Newest first"),
+    "oldest": _l("Oldest first"),
+    "deadline": _l("Earliest deadline first"),
+}
+
+
+@dataclass(frozen=True)
+class Tab:
+    id: int | None  # the saved filter's id; None for the plain queue
+    name: str
+    filter: QueueFilter
+    count: service.Count
+
+
+class SaveFilterForm(BaseForm):
+    name = StringField(_l("Name of this filter"), validators=[
+        InputRequired(message=_l("Give the filter a name.")),
+        Length(max=service.SAVED_FILTER_NAME_MAX,
+               message=_l("Use at most %(max)d characters.", max=service.SAVED_FILTER_NAME_MAX))])
+
+
+def _args() -> dict[str, list[str]]:
+    return request.args.to_dict(flat=False)
+
+
+@bp.route("/")
+@roles_required(*STAFF_ROLES)
+def queue() -> Any:
+    return _queue_page(_args(), request.args.get("cursor"))
+
+
+def _queue_page(params: dict[str, list[str]], cursor: str | None,
+                save_form: SaveFilterForm | None = None) -> Any:
+    scope = service.Scope.of(current_user)
+    choices = service.choices_for(current_user)
+    parsed = service.parse(params, choices, cursor)
+    current = parsed.filter
+    saved = service.saved_filters(current_user)
+    saved_filters = [service.stored_filter(item, choices).filter for item in saved]
+    default = QueueFilter()
+    wanted = list(dict.fromkeys([current, default, *saved_filters]))  # each counted once
+    totals = dict(zip(wanted, service.counts(scope, wanted), strict=True))
+    tabs = [Tab(None, _("All open requests"), default, totals[default])]
+    tabs += [Tab(item.id, item.name, qfilter, totals[qfilter])
+             for item, qfilter in zip(saved, saved_filters, strict=True)]
+    # The tab of the current filter is marked whatever the sort.
+    active = next((tab for tab in tabs if replace(tab.filter, sort=current.sort) == current),
+                  None)
+    found = service.page(scope, current, parsed.cursor)
+    live = (Referral.tenant_id == current_user.tenant_id,
+            Referral.target_team_id == current_user.team_id,
+            Referral.state.in_(("sent", "accepted", "in_progress")))
+    incoming = db.session.scalars(
+        select(Referral).where(*live).options(selectinload(Referral.request))
+        .order_by(Referral.due_date, Referral.id).limit(INCOMING_SHOWN)).all()
+    incoming_total = len(incoming) if len(incoming) < INCOMING_SHOWN else db.session.scalar(
+        select(func.count(Referral.id)).where(*live))
+    if save_form is None:
+        save_form = SaveFilterForm(formdata=None)
+    return render_template(
+        "staff/queue.html", page=found, filter=current, params=current.params(),
+        total=totals[current], problems=parsed.problems, tabs=tabs, active=active, choices=choices,
+        incoming=incoming, incoming_total=incoming_total, save_form=save_form,
+        next_legal=legal.next_due, today=legal.local_today(), status_choices=STATUS_CHOICES,
+        priority_choices=PRIORITY_CHOICES, deadline_choices=DEADLINE_CHOICES,
+        sort_choices=SORT_CHOICES, saved_max=service.SAVED_FILTERS_MAX,
+    ), (422 if save_form.errors else 200)
+
+
+@bp.route("/filters", methods=["POST"])
+@roles_required(*STAFF_ROLES)
+def save_filter() -> Any:
+    """Save the filter in the posted fields (the queue's own parameters) under a name."""
+    params = {key: values for key, values in request.form.to_dict(flat=False).items()
+              if key not in ("csrf_token", "name")}
+    form = SaveFilterForm()
+    if not form.validate_on_submit():
+        return _queue_page(params, None, form)
+    parsed = service.parse(params, service.choices_for(current_user))
+    try:
+        saved = service.save_filter(current_user, form.name.data, parsed.filter)
+    except InvalidInput as error:
+        form.name.errors = [str(error)]
+        return _queue_page(params, None, form)
+    flash(_("The filter “%(name)s” is saved. It is now a tab above the queue.",
+            name=saved.name), "success")
+    return redirect(url_for("staff.queue", **parsed.filter.params()))
+
+
+@bp.route("/filters/<int:filter_id>/delete", methods=["POST"])
+@roles_required(*STAFF_ROLES)
+def delete_filter(filter_id: int) -> Any:
+    name = service.delete_filter(current_user, filter_id)
+    flash(_("The filter “%(name)s” is deleted.", name=name), "success")
+    return redirect(url_for("staff.queue"))
+
+
+@bp.route("/dashboard")
+@roles_required("team_lead")
+def dashboard() -> Any:
+    """For the team lead: what waits for nobody, what is late, and who carries what."""
+    scope = service.Scope.of(current_user)
+    checks = {
+        "unassigned": QueueFilter(coordinator="nobody"),
+        "referral_overdue": QueueFilter(deadline="referral_overdue"),
+        "escalated": QueueFilter(deadline="escalated"),
+        "legal_overdue": QueueFilter(deadline="legal_overdue"),
+    }
+    totals = dict(zip(checks, service.counts(scope, list(checks.values())), strict=True))
+    dead_letters = db.session.scalar(select(func.count(OutboxMessage.id)).where(
+        OutboxMessage.tenant_id == current_user.tenant_id, OutboxMessage.state == "dead")) or 0
+    load = service.workload(scope)
+    colleagues = service.choices_for(current_user).colleagues
+    people = [(user_id, name, *load.get(user_id, (0, 0))) for user_id, name in colleagues.items()]
+    others = sum(total for user_id, (total, _urgent) in load.items()
+                 if user_id is not None and user_id not in colleagues)
+    return render_template("staff/dashboard.html", checks=checks, totals=totals,
+                           dead_letters=dead_letters, people=people, others=others,
+                           unassigned=load.get(None, (0, 0)))
