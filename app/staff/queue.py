@@ -17,7 +17,7 @@ from app.auth import roles_required
 from app.extensions import db
 from app.forms.base import BaseForm
 from app.i18n import _, _l
-from app.models import OutboxMessage, Referral
+from app.models import OutboxMessage, Referral, SupportRequest
 from app.services import legal
 from app.services import queue as service
 from app.services.errors import InvalidInput
@@ -104,12 +104,18 @@ def _queue_page(params: dict[str, list[str]], cursor: str | None,
         .order_by(Referral.due_date, Referral.id).limit(INCOMING_SHOWN)).all()
     incoming_total = len(incoming) if len(incoming) < INCOMING_SHOWN else db.session.scalar(
         select(func.count(Referral.id)).where(*live))
+    # Warm handovers asked of this team: it sees them until it takes them over or says no.
+    handovers = db.session.scalars(
+        select(SupportRequest).where(SupportRequest.tenant_id == current_user.tenant_id,
+                                     SupportRequest.transfer_team_id == current_user.team_id)
+        .order_by(SupportRequest.transfer_requested_at).limit(INCOMING_SHOWN)).all()
     if save_form is None:
         save_form = SaveFilterForm(formdata=None)
     return render_template(
         "staff/queue.html", page=found, filter=current, params=current.params(),
         total=totals[current], problems=parsed.problems, tabs=tabs, active=active, choices=choices,
         incoming=incoming, incoming_total=incoming_total, save_form=save_form,
+        handovers=handovers,
         next_legal=legal.next_due, today=legal.local_today(), status_choices=STATUS_CHOICES,
         priority_choices=PRIORITY_CHOICES, deadline_choices=DEADLINE_CHOICES,
         sort_choices=SORT_CHOICES, saved_max=service.SAVED_FILTERS_MAX,

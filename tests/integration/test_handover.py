@@ -55,6 +55,8 @@ def test_a_warm_handover_shows_the_request_to_both_teams_until_accepted(app, ref
     request = _request(referral)
     assert request.transfer_team_id == zuid_team and request.owner_team.key == "noord"
 
+    queue = zuid.get("/staff/?lang=en").get_data(as_text=True)
+    assert "Asked to take over" in queue and reference in queue
     page = zuid.get(f"{url}?lang=en").get_data(as_text=True)  # both teams see it now
     assert "Mevrouw is verhuisd naar Zuid." in page and "Take the request over" in page
     assert noord.get(url).status_code == 200
