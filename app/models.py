@@ -360,7 +360,7 @@ class ResidentMessage(db.Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     tenant_id: Mapped[int] = mapped_column(ForeignKey("tenant.id"), index=True)
     request_id: Mapped[int] = mapped_column(ForeignKey("support_request.id"), index=True)
-    direction: Mapped[str] = mapped_column(String(8))  # to_resident, from_resident
+    direction: Mapped[str] = mapped_column(String(16))  # to_resident, from_resident
     body: Mapped[str] = mapped_column(Text)
     author_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
     created_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)

@@ -53,7 +53,7 @@ def upgrade():
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('tenant_id', sa.Integer(), nullable=False),
     sa.Column('request_id', sa.Integer(), nullable=False),
-    sa.Column('direction', sa.String(length=8), nullable=False),
+    sa.Column('direction', sa.String(length=16), nullable=False),
     sa.Column('body', sa.Text(), nullable=False),
     sa.Column('author_id', sa.Integer(), nullable=True),
     sa.Column('created_at', sa.DateTime(), nullable=False),
