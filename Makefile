@@ -22,12 +22,20 @@ $(VENV)/.installed: $(BIN)/activate requirements.txt requirements-dev.txt
 	$(BIN)/uv pip install -q --python $(BIN)/python -r requirements.txt -r requirements-dev.txt
 	touch $@
 
-# Front-end packages from npm, copied into our own static files (nothing loads from a CDN).
+# Front-end packages from npm, copied into our own static files (nothing loads from a CDN):
+# Leaflet, and NL Design System's component classes with the design tokens they read (each
+# tenant's theme, /theme/<slug>.css, overrides some of the tokens).
 app/static/vendor/.installed: package.json package-lock.json
 	npm ci --no-audit --no-fund --silent
-	rm -rf app/static/vendor && mkdir -p app/static/vendor/leaflet
+	rm -rf app/static/vendor && mkdir -p app/static/vendor/leaflet app/static/vendor/utrecht
 	cp -r node_modules/leaflet/dist/leaflet.js node_modules/leaflet/dist/leaflet.css \
 	      node_modules/leaflet/dist/images app/static/vendor/leaflet/
+	cp node_modules/@utrecht/component-library-css/dist/index.css \
+	   app/static/vendor/utrecht/component-library.css
+	cp node_modules/@utrecht/component-library-css/LICENSE.md \
+	   app/static/vendor/utrecht/component-library-LICENSE.md
+	cp node_modules/@utrecht/design-tokens/dist/index.css app/static/vendor/utrecht/design-tokens.css
+	cp node_modules/@utrecht/design-tokens/LICENSE.md app/static/vendor/utrecht/design-tokens-LICENSE.md
 	touch $@
 
 install: $(VENV)/.installed app/static/vendor/.installed ## Create the virtualenv, install pinned requirements and npm packages
