@@ -1,10 +1,17 @@
-"""Delivering outbox messages: e-mail (SMTP or the local mailbox) and signed webhooks."""
+"""Delivering outbox messages: e-mail (SMTP or the local mailbox) and signed webhooks.
+
+Webhooks go through one ``httpx.Client`` per process (``http_client``), so a worker keeps its
+connections to a partner open between messages instead of building a client, a TLS context
+and a TCP connection for each one.
+"""
 
 from __future__ import annotations
 
 import datetime as dt
 import json
+import os
 import smtplib
+import threading
 from email.message import EmailMessage
 from email.utils import make_msgid
 from typing import Any
@@ -22,17 +29,38 @@ class DeliveryError(Exception):
     """A message could not be delivered this time; the worker retries it later."""
 
 
+_client_lock = threading.Lock()
+_client: tuple[int, httpx.Client] | None = None  # (the process that made it, the client)
+
+
+def http_client() -> httpx.Client:
+    """This process's HTTP client for webhooks, made on first use (thread-safe).
+
+    Made again in a forked child: a client's pooled connections must not be shared between
+    processes.
+    """
+    global _client
+    with _client_lock:
+        if _client is None or _client[0] != os.getpid():
+            _client = (os.getpid(), httpx.Client(follow_redirects=False))
+        return _client[1]
+
+
 def message_id_for(message: OutboxMessage) -> str:
     """A stable Message-ID: a re-delivery carries the same one, so duplicates are visible."""
     return f"<{message.idempotency_key}@wijkloket>"
 
 
-def deliver(message: OutboxMessage) -> None:
-    """Deliver one message or raise DeliveryError."""
+def deliver(message: OutboxMessage, partner: Partner | None = None) -> None:
+    """Deliver one message or raise DeliveryError.
+
+    ``partner`` is the message's partner if the caller has it loaded (the worker reads a
+    batch's partners in one query); otherwise a webhook looks it up.
+    """
     if message.channel == "email":
         _deliver_email(message)
     elif message.channel == "webhook":
-        _deliver_webhook(message)
+        _deliver_webhook(message, partner)
     else:
         raise DeliveryError(f"unknown channel {message.channel!r}")
 
@@ -96,9 +124,10 @@ def webhook_body(message: OutboxMessage, timestamp: dt.datetime) -> str:
     return json.dumps(body, separators=(",", ":"), sort_keys=True)
 
 
-def _deliver_webhook(message: OutboxMessage) -> None:
+def _deliver_webhook(message: OutboxMessage, partner: Partner | None) -> None:
     """POST the event signed per Standard Webhooks; any 2xx answer counts as delivered."""
-    partner = db.session.get(Partner, message.partner_id) if message.partner_id else None
+    if partner is None or partner.id != message.partner_id:
+        partner = db.session.get(Partner, message.partner_id) if message.partner_id else None
     if partner is None or not partner.webhook_secret:
         raise DeliveryError("no webhook secret configured for this partner")
     timestamp = dt.datetime.now(dt.UTC).replace(microsecond=0)
@@ -119,7 +148,7 @@ def _deliver_webhook(message: OutboxMessage) -> None:
         "user-agent": "Wijkloket-Webhooks/1",
     }
     try:
-        response = httpx.post(
+        response = http_client().post(
             message.recipient,
             content=body.encode(),
             headers=headers,
@@ -132,4 +161,5 @@ def _deliver_webhook(message: OutboxMessage) -> None:
         raise DeliveryError(f"webhook: HTTP {response.status_code}")
 
 
-__all__ = ["DeliveryError", "deliver", "build_email", "make_msgid", "message_id_for"]
+__all__ = ["DeliveryError", "deliver", "build_email", "http_client", "make_msgid",
+           "message_id_for"]

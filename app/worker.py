@@ -13,14 +13,16 @@ import random
 import signal
 import threading
 import time
+from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Any
 
 from flask import current_app
 from sqlalchemy import or_, select, update
 
 from app.delivery import DeliveryError, deliver
 from app.extensions import db
-from app.models import OutboxMessage, utcnow
+from app.models import OutboxMessage, Partner, utcnow
 from app.scheduler import run_due
 from app.services.digest import send_digests
 
@@ -33,6 +35,7 @@ class BatchResult:
     sent: int = 0
     retried: int = 0
     dead: int = 0
+    released: int = 0  # claimed, not tried before the lease ran short, handed back
 
 
 def backoff_seconds(attempts: int, *, base: float, maximum: float, rng: random.Random) -> float:
@@ -73,63 +76,99 @@ def claim(limit: int, now: dt.datetime | None = None) -> list[int]:
 
 
 def process_batch(rng: random.Random | None = None) -> BatchResult:
-    """Claim one batch and deliver it; each message's outcome is committed on its own."""
+    """Claim one batch and deliver it; each message's new state is committed on its own."""
     config = current_app.config
     rng = rng or random.Random()  # noqa: S311 - jitter, not security
     result = BatchResult()
-    claimed = claim(config["OUTBOX_BATCH_SIZE"])
+    claimed_at = utcnow()
+    claimed = claim(config["OUTBOX_BATCH_SIZE"], claimed_at)
     result.claimed = len(claimed)
     if not claimed:
         return result
-    # The batch is read in one query, and the per-message commits below leave it loaded
-    # (the claimed rows are this worker's until the lease ends): without that, every commit
-    # would expire the batch and each message would cost two more SELECTs (itself, partner).
+    # The batch and its partners are read in two queries and stay loaded while the batch is
+    # delivered (a mailbox delivery commits the session); the claimed rows are this worker's
+    # until the lease ends.
+    # A delivery may take up to its timeout: after the first (so a batch always makes
+    # progress), one is started only while that still ends within the lease, so no other
+    # worker claims a message this one is delivering.
+    lease_end = claimed_at + dt.timedelta(seconds=config["OUTBOX_LEASE_SECONDS"])
+    slowest = max(config["WEBHOOK_TIMEOUT"], config["SMTP_TIMEOUT"])
+    safe_until = lease_end - dt.timedelta(seconds=slowest + 1)
     session = db.session()
     expire_on_commit, session.expire_on_commit = session.expire_on_commit, False
+    messages: Sequence[OutboxMessage] = []
     try:
         messages = session.scalars(
             select(OutboxMessage).where(OutboxMessage.id.in_(claimed)).order_by(OutboxMessage.id)
             .execution_options(populate_existing=True)
         ).all()
-        for message in messages:
-            _deliver_one(message, result, rng)
+        partner_ids = {m.partner_id for m in messages if m.partner_id is not None}
+        partners = {p.id: p for p in session.scalars(
+            select(Partner).where(Partner.id.in_(partner_ids))
+            .execution_options(populate_existing=True)
+        )} if partner_ids else {}
+        session.commit()
+        # Each message's outcome is one UPDATE in autocommit mode, on a connection held for
+        # the batch: a single round trip, where the session would check a connection out of
+        # the pool (with its ping), flush and COMMIT for every message.
+        with db.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
+            for position, message in enumerate(messages):
+                if position and utcnow() >= safe_until:  # the first is always tried
+                    result.released = _release(conn, messages[position:], lease_end)
+                    break
+                outcome = _deliver_one(message, partners.get(message.partner_id or 0),
+                                       result, rng)
+                conn.execute(
+                    update(OutboxMessage).where(OutboxMessage.id == message.id).values(outcome)
+                )
     finally:
         session.expire_on_commit = expire_on_commit
+        for message in messages:  # their rows changed behind the session's back
+            session.expire(message)
     return result
 
 
-def _deliver_one(message: OutboxMessage, result: BatchResult, rng: random.Random) -> None:
-    """Deliver one claimed message and commit its new state: sent, retry later, or dead."""
+def _release(conn: Any, messages: Sequence[OutboxMessage], lease_end: dt.datetime) -> int:
+    """Hand back claimed messages not tried yet: due again at once, their attempt not counted.
+
+    Only rows still under this worker's lease are touched (``locked_until`` as claimed).
+    """
+    released = conn.execute(
+        update(OutboxMessage)
+        .where(OutboxMessage.id.in_([m.id for m in messages]),
+               OutboxMessage.locked_until == lease_end, OutboxMessage.state == "pending")
+        .values(locked_until=None, attempts=OutboxMessage.attempts - 1)
+    ).rowcount
+    log.warning("outbox: lease nearly over, %s claimed messages handed back", released)
+    return int(released)
+
+
+def _deliver_one(message: OutboxMessage, partner: Partner | None, result: BatchResult,
+                 rng: random.Random) -> dict[str, Any]:
+    """Deliver one claimed message; the new values of its row: sent, retry later, or dead."""
     config = current_app.config
-    message_id = message.id
+    message_id, attempts = message.id, message.attempts
     try:
-        deliver(message)
+        deliver(message, partner)
     except DeliveryError as exc:
-        db.session.rollback()
-        message = db.session.get(OutboxMessage, message_id)
-        assert message is not None
-        message.last_error = str(exc)[:2000]
-        message.locked_until = None
-        if message.attempts >= config["OUTBOX_MAX_ATTEMPTS"]:
-            message.state = "dead"
+        db.session.rollback()  # whatever the failed delivery left in the session
+        outcome: dict[str, Any] = {"last_error": str(exc)[:2000], "locked_until": None}
+        if attempts >= config["OUTBOX_MAX_ATTEMPTS"]:
+            outcome["state"] = "dead"
             result.dead += 1
-            log.warning("dead-lettered outbox message %s: %s", message.id, exc)
+            log.warning("dead-lettered outbox message %s: %s", message_id, exc)
         else:
             delay = backoff_seconds(
-                message.attempts,
+                attempts,
                 base=config["OUTBOX_BACKOFF_BASE_SECONDS"],
                 maximum=config["OUTBOX_BACKOFF_MAX_SECONDS"],
                 rng=rng,
             )
-            message.next_attempt_at = utcnow() + dt.timedelta(seconds=delay)
+            outcome["next_attempt_at"] = utcnow() + dt.timedelta(seconds=delay)
             result.retried += 1
-    else:
-        message.state = "sent"
-        message.sent_at = utcnow()
-        message.locked_until = None
-        message.last_error = None
-        result.sent += 1
-    db.session.commit()
+        return outcome
+    result.sent += 1
+    return {"state": "sent", "sent_at": utcnow(), "locked_until": None, "last_error": None}
 
 
 def run(*, once: bool = False, stop: threading.Event | None = None) -> None:
@@ -141,6 +180,11 @@ def run(*, once: bool = False, stop: threading.Event | None = None) -> None:
     poll = current_app.config["WORKER_POLL_SECONDS"]
     interval = current_app.config["SCHEDULER_INTERVAL_SECONDS"]
     next_schedule = 0.0
+    slowest = max(current_app.config["WEBHOOK_TIMEOUT"], current_app.config["SMTP_TIMEOUT"])
+    if current_app.config["OUTBOX_LEASE_SECONDS"] <= slowest:
+        log.warning("OUTBOX_LEASE_SECONDS (%s) is not longer than the slowest delivery timeout "
+                    "(%s): a slow delivery may be sent twice",
+                    current_app.config["OUTBOX_LEASE_SECONDS"], slowest)
     log.info("outbox worker started")
     while not stop.is_set():
         try:

@@ -8,7 +8,7 @@ from email import message_from_bytes
 
 import pytest
 from aiosmtpd.controller import Controller
-from sqlalchemy import select, update
+from sqlalchemy import func, select, update
 from standardwebhooks.webhooks import Webhook
 from werkzeug import Response
 
@@ -237,3 +237,33 @@ def test_after_a_secret_rotation_old_and_new_secret_both_verify(app, client, dem
     latest = received[-1]
     assert len(latest.headers["webhook-signature"].split(" ")) == 1
     Webhook(new_secret).verify(latest.get_data(), dict(latest.headers))
+
+
+def test_a_batch_whose_lease_runs_short_hands_back_the_messages_it_has_not_tried(
+        app, client, demo, monkeypatch):
+    """Slow deliveries eat the lease: no delivery starts that could outlive it (another worker
+    may claim the row once the lease ends); the untried rest is due again, attempt uncounted."""
+    import app.worker as worker
+
+    for number in range(5):
+        _submit(client, contact_email=f"bewoner{number}@example.org")
+    total = db.session.scalar(select(func.count()).select_from(OutboxMessage))
+    assert total >= 4
+    app.config.update(OUTBOX_LEASE_SECONDS=120, WEBHOOK_TIMEOUT=10, SMTP_TIMEOUT=10)
+    clock = [utcnow()]
+    monkeypatch.setattr(worker, "utcnow", lambda: clock[0])
+    real_deliver = worker.deliver
+
+    def slow_deliver(message, partner=None):  # each delivery takes 50 s on the fake clock
+        real_deliver(message, partner)
+        clock[0] += dt.timedelta(seconds=50)
+
+    monkeypatch.setattr(worker, "deliver", slow_deliver)
+    result = worker.process_batch()
+    # Started at 0, 50 and 100 s; at 150 s a delivery could end after the lease (120 s).
+    assert (result.claimed, result.sent, result.released) == (total, 3, total - 3)
+    db.session.expire_all()
+    rows = db.session.scalars(select(OutboxMessage).order_by(OutboxMessage.id)).all()
+    assert [m.state for m in rows] == ["sent"] * 3 + ["pending"] * (total - 3)
+    assert all(m.attempts == 0 and m.locked_until is None for m in rows[3:])
+    assert worker.claim(50, clock[0]) == [m.id for m in rows[3:]]  # due again at once
