@@ -6,7 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 from typing import Any
 
-from flask import flash, redirect, render_template, request, url_for
+from flask import Response, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 from sqlalchemy import func, select
 from sqlalchemy.orm import selectinload
@@ -18,12 +18,17 @@ from app.extensions import db
 from app.forms.base import BaseForm
 from app.i18n import _, _l
 from app.models import OutboxMessage, Referral, SupportRequest
-from app.services import legal
+from app.services import audit, legal
+from app.services import export as csv_export
 from app.services import queue as service
 from app.services.errors import InvalidInput
 from app.services.queue import QueueFilter
 from app.staff import STAFF_ROLES, bp
+from app.vocabulary import LIFE_AREA_LABELS, REQUEST_STATUS_LABELS, label
 
+#: The most rows a download of the queue holds; a larger list asks for a narrower filter.
+EXPORT_MAX = 10_000
+EXPORT_PAGE = 500  # read page by page (keyset), as the queue does
 #: Referrals to the team shown under the queue (the earliest answer dates first).
 INCOMING_SHOWN = 50
 #: Labels of the filter choices that the shared vocabularies do not name.
@@ -172,3 +177,60 @@ def dashboard() -> Any:
     return render_template("staff/dashboard.html", checks=checks, totals=totals,
                            dead_letters=dead_letters, people=people, others=others,
                            unassigned=load.get(None, (0, 0)))
+
+
+@bp.route("/export.csv")
+@roles_required("team_lead")
+def export_queue() -> Any:
+    """The team lead downloads the queue as shown (filter and sort) for a spreadsheet.
+
+    Only what the queue shows, no resident's name or story (data minimisation); the download
+    is an audit event with the filter and the number of rows."""
+    scope = service.Scope.of(current_user)
+    choices = service.choices_for(current_user)
+    current = service.parse(_args(), choices).filter
+    requests: list[SupportRequest] = []
+    open_tasks: dict[int, int] = {}
+    cursor = None
+    while True:
+        found = service.page(scope, current, cursor, size=EXPORT_PAGE)
+        requests += found.requests
+        open_tasks.update(found.open_tasks)
+        if len(requests) > EXPORT_MAX:
+            flash(_("This list has more than %(max)s requests, too many to download. "
+                    "Choose a narrower filter.", max=f"{EXPORT_MAX:,}".replace(",", ".")),
+                  "error")
+            return redirect(url_for("staff.queue", **current.params()))
+        if found.next_cursor is None:
+            break
+        cursor = service.decode_cursor(found.next_cursor, current.sort)
+    audit.record("queue.exported", tenant_id=current_user.tenant_id, object_type="team",
+                 object_id=current_user.team_id, actor=current_user,
+                 filter=current.params(), rows=len(requests))
+    db.session.commit()
+    today = legal.local_today()
+    header = [_("Reference"), _("Priority"), _("Subjects"), _("Neighbourhood"), _("Status"),
+              _("Coordinator"), _("Open tasks"), _("Legal deadline"), _("Received")]
+
+    def rows() -> Any:
+        for item in requests:
+            deadline = legal.next_due(item)
+            buurt = choices.buurten.get(item.buurt_code or "")
+            yield [
+                item.reference,
+                str(PRIORITY_CHOICES.get(item.priority, item.priority)),
+                "; ".join(str(label(LIFE_AREA_LABELS, area)) for area in item.life_areas),
+                buurt[0] if buurt else (item.buurt_code or ""),
+                str(label(REQUEST_STATUS_LABELS, item.status)),
+                (choices.colleagues.get(item.coordinator_id) or item.coordinator.name)
+                if item.coordinator_id else "",
+                open_tasks.get(item.id, 0),
+                deadline.due.isoformat() if deadline else "",
+                legal.melding_date(item).isoformat(),
+            ]
+
+    filename = f"wachtrij-{today.isoformat()}.csv"
+    return Response(
+        list(csv_export.csv_lines(header, rows())), mimetype="text/csv",
+        headers={"Content-Disposition": f'attachment; filename="{filename}"',
+                 "Cache-Control": "no-store"})

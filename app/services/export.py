@@ -1,0 +1,41 @@
+"""Spreadsheet exports (CSV) that are safe to open in Excel or LibreOffice.
+
+A cell that starts with ``=``, ``+``, ``-``, ``@`` or a tab/carriage return is a formula to a
+spreadsheet ("CSV injection"): such a cell gets a leading apostrophe, so it shows as text.
+The csv module quotes separators, quotes and line breaks. Dutch spreadsheets expect ``;``
+between cells and a byte-order mark to read UTF-8.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+from collections.abc import Iterable, Iterator
+from typing import Any
+
+FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+DELIMITER = ";"
+BOM = "\ufeff"
+
+
+def safe_cell(value: Any) -> str:
+    """The text of one cell, with a formula neutralised."""
+    text = "" if value is None else str(value)
+    return "'" + text if text.startswith(FORMULA_START) else text
+
+
+def csv_lines(header: Iterable[Any], rows: Iterable[Iterable[Any]]) -> Iterator[str]:
+    """The file line by line (for a streamed response): BOM and header first."""
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, delimiter=DELIMITER, lineterminator="\r\n")
+
+    def line(cells: Iterable[Any]) -> str:
+        writer.writerow([safe_cell(cell) for cell in cells])
+        text = buffer.getvalue()
+        buffer.seek(0)
+        buffer.truncate()
+        return text
+
+    yield BOM + line(header)
+    for row in rows:
+        yield line(row)
