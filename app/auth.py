@@ -38,7 +38,8 @@ from app.extensions import db, limiter, login_manager
 from app.forms.base import BaseForm
 from app.i18n import _, _l, ngettext
 from app.models import User, utcnow
-from app.services import audit
+from app.services import accounts, audit
+from app.services.errors import InvalidInput
 
 bp = Blueprint("auth", __name__)
 _hasher = PasswordHasher()
@@ -145,6 +146,26 @@ class PasswordChangeForm(BaseForm):
         validators=[InputRequired(message=_l("Enter a new password.")),
                     Length(max=PASSWORD_MAX, message=_TOO_LONG),
                     security.PasswordPolicy(lambda form: current_user.email)],
+        render_kw={"autocomplete": "new-password"},
+    )
+    repeat_password = PasswordField(
+        _l("New password again"),
+        validators=[InputRequired(message=_l("Enter the new password again.")),
+                    EqualTo("new_password", message=_l("The two new passwords are not the same."))],
+        render_kw={"autocomplete": "new-password"},
+    )
+
+
+class SetPasswordForm(BaseForm):
+    """A password chosen with a link from an e-mail; ``account_email`` is set by the view."""
+
+    account_email: str | None = None
+
+    new_password = PasswordField(
+        _l("New password"),
+        validators=[InputRequired(message=_l("Enter a new password.")),
+                    Length(max=PASSWORD_MAX, message=_TOO_LONG),
+                    security.PasswordPolicy(lambda form: form.account_email)],
         render_kw={"autocomplete": "new-password"},
     )
     repeat_password = PasswordField(
@@ -422,3 +443,52 @@ def renew_recovery_codes() -> Any:
         form.code.errors.append(_("The code is not correct, or it was used already. Wait for "
                                   "the next code in your app and try again."))
     return render_template("auth/renew_codes.html", form=form)
+
+
+# --- A password link from an e-mail (a new account, or one the administrator reset) ----------
+
+_LINK_KEY = "password_link"
+
+
+def _link_problem(problem: accounts.LinkProblem) -> Any:
+    session.pop(_LINK_KEY, None)
+    return render_template("auth/password_link_problem.html", problem=problem), \
+        problem.status_code
+
+
+@bp.route("/set-password/<token>")
+def password_link(token: str) -> Any:
+    """Check the link, then continue on an address without the token (so it does not stay in
+    the browser's history or reach another page as a referrer); the session keeps it."""
+    try:
+        accounts.user_for_link(token)
+    except accounts.LinkProblem as problem:
+        return _link_problem(problem)
+    session[_LINK_KEY] = token
+    return redirect(url_for("auth.set_password"))
+
+
+@bp.route("/set-password", methods=["GET", "POST"])
+@limiter.limit(LOGIN_RATE_LIMIT, methods=["POST"])
+def set_password() -> Any:
+    token = session.get(_LINK_KEY)
+    try:
+        if not isinstance(token, str):
+            raise accounts.LinkProblem("invalid")
+        # Locked for this request on PostgreSQL: one link cannot set two passwords at once.
+        user = accounts.user_for_link(token, for_update=request.method == "POST")
+    except accounts.LinkProblem as problem:
+        return _link_problem(problem)
+    form = SetPasswordForm()
+    form.account_email = user.email
+    if form.validate_on_submit():
+        try:
+            accounts.set_password(user, form.new_password.data, actor=user, method="link")
+        except InvalidInput as exc:
+            form.new_password.errors = [str(exc)]
+        else:
+            response = _password_accepted(user)  # on to the second step, as after a login
+            flash(_("Your password is set."), "success")  # (that step empties the session)
+            return response
+    return render_template("auth/set_password.html", form=form, email=user.email,
+                           min_length=current_app.config["PASSWORD_MIN_LENGTH"])

@@ -10,6 +10,7 @@ Settings (defaults below; the environment or ``create_app(config)`` overrides th
 ``SESSION_IDLE_MINUTES``   logged out after this long without a request (30)
 ``SESSION_MAX_HOURS``      logged out this long after logging in, active or not (12)
 ``PASSWORD_MIN_LENGTH``    shortest password accepted (12)
+``PASSWORD_LINK_HOURS``    how long a link to set a password works (72)
 
 The session is Flask's signed cookie: it cannot be changed by the browser, but it cannot be
 revoked on the server either. So each session carries when it started, when it was last used
@@ -62,6 +63,7 @@ def default_settings() -> dict[str, Any]:
         "SESSION_IDLE_MINUTES": int(env.get("SESSION_IDLE_MINUTES", 30)),
         "SESSION_MAX_HOURS": int(env.get("SESSION_MAX_HOURS", 12)),
         "PASSWORD_MIN_LENGTH": int(env.get("PASSWORD_MIN_LENGTH", 12)),
+        "PASSWORD_LINK_HOURS": int(env.get("PASSWORD_LINK_HOURS", 72)),
     }
 
 

@@ -1,4 +1,5 @@
-"""Administration: the outbox with its dead letters, and the local mailbox."""
+"""Administration: the outbox with its dead letters, the local mailbox, the access log, and the
+municipality's accounts (:mod:`app.admin.users`)."""
 
 from __future__ import annotations
 
@@ -89,3 +90,6 @@ def mail(mail_id: int) -> Any:
 def access_log() -> Any:
     """Who saw or changed any request of the municipality."""
     return render_access_log(team_id=None, nav="admin/nav.html")
+
+
+from app.admin import users as _users  # noqa: E402, F401 - its routes are on ``bp``

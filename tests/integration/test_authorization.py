@@ -2,11 +2,23 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
 from sqlalchemy import select
 
 from app.extensions import db
-from app.models import Referral, SupportRequest, Task, Team, User
+from app.models import (
+    AuditEvent,
+    CapturedMail,
+    OutboxMessage,
+    Referral,
+    SupportRequest,
+    Task,
+    Team,
+    User,
+)
+from app.services import accounts
 from app.services.legal import local_today
 from tests.conftest import login
 from tests.integration.helpers import form_data, submit_form
@@ -36,12 +48,31 @@ def world(client, demo):
     colleague = db.session.scalar(select(User.id).where(
         User.email == "noord@demo.wijkloket.example"))
     other_team = db.session.scalar(select(Team.id).where(Team.key == "zuid"))
+    # An account the administrator works on, and another one with an open password link.
+    account = db.session.scalar(select(User).where(User.email == "centraal@demo.wijkloket.example"))
+    invited = db.session.scalar(select(User).where(User.email == "jeugd@demo.wijkloket.example"))
+    accounts.send_link(invited, actor_label="test")
+    link_id = db.session.scalar(select(AuditEvent.id).where(AuditEvent.action == "user.invited"))
+    dead = db.session.scalars(select(OutboxMessage).order_by(OutboxMessage.id)).first()
+    dead.state = "dead"
+    mail = CapturedMail(tenant_id=request.tenant_id, message_id="<m@test>", sender="a@b.example",
+                        recipient="c@d.example", subject="Test", body="Test")
+    db.session.add(mail)
+    db.session.commit()
     return {"ref": request.reference, "referral": referral.id, "task": task.id,
-            "colleague": colleague, "other_team": other_team}
+            "colleague": colleague, "other_team": other_team, "account": account.id,
+            "link": accounts.make_link_token(invited, link_id), "dead": dead.id, "mail": mail.id}
 
+
+EVERYONE = set(ROLES)
 
 # (method, url template, roles allowed; everyone else is denied)
 MATRIX = [
+    # The password link is public: it is the way in for someone who cannot log in yet. The
+    # form answers 200 with its messages (no password in the data), so nothing changes.
+    ("GET", "/set-password/{link}", EVERYONE),
+    ("GET", "/set-password", EVERYONE),
+    ("POST", "/set-password", EVERYONE),
     ("GET", "/staff/", {"staff_noord", "lead_noord", "staff_zuid"}),
     ("GET", "/staff/requests/{ref}", {"staff_noord", "lead_noord"}),
     ("POST", "/staff/requests/{ref}/pick-up", {"staff_noord", "lead_noord"}),
@@ -70,6 +101,18 @@ MATRIX = [
     ("GET", "/admin/", {"admin"}),
     ("GET", "/admin/outbox", {"admin"}),
     ("GET", "/admin/mailbox", {"admin"}),
+    ("GET", "/admin/mailbox/{mail}", {"admin"}),
+    ("POST", "/admin/outbox/{dead}/retry", {"admin"}),
+    ("GET", "/admin/users", {"admin"}),
+    ("GET", "/admin/users/new", {"admin"}),
+    ("POST", "/admin/users/new", {"admin"}),
+    ("GET", "/admin/users/{account}", {"admin"}),
+    ("POST", "/admin/users/{account}", {"admin"}),
+    ("POST", "/admin/users/{account}/unlock", {"admin"}),
+    ("POST", "/admin/users/{account}/reset-mfa", {"admin"}),
+    ("POST", "/admin/users/{account}/send-link", {"admin"}),
+    ("POST", "/admin/users/{account}/deactivate", {"admin"}),
+    ("POST", "/admin/users/{account}/reactivate", {"admin"}),
 ]
 
 
@@ -89,7 +132,9 @@ def test_every_route_allows_exactly_the_roles_in_the_matrix(app, world, role):
                     "note-body": "Note", "contact-kind": "called", "step": "investigation_done",
                     "day": local_today().isoformat(), "assign-colleague": world["colleague"],
                     "bsn": "111222333", "handover-team": world["other_team"],
-                    "handover-reason": "Verhuisd"}
+                    "handover-reason": "Verhuisd", "name": "Nieuwe Collega",
+                    "email": "nieuw@demo.wijkloket.example", "role": "team_lead",
+                    "team": world["other_team"]}
         response = client.open(url, method=method, data=data)
         if role in allowed:
             assert response.status_code in {200, 302}, (role, url, response.status_code)
@@ -99,6 +144,20 @@ def test_every_route_allows_exactly_the_roles_in_the_matrix(app, world, role):
             assert response.status_code == 302 and "/login" in response.headers["Location"]
         else:
             assert response.status_code in {403, 404}, (role, url, response.status_code)
+
+
+def _pattern(path: str) -> str:
+    return re.sub(r"<[^>]+>|\{[^}]+\}", "*", path)
+
+
+def test_every_route_of_the_administration_and_the_password_link_is_in_the_matrix(app):
+    """A new admin page cannot be added without saying who may use it."""
+    in_matrix = {(method, _pattern(template)) for method, template, _allowed in MATRIX}
+    for rule in app.url_map.iter_rules():
+        if not (rule.endpoint.startswith("admin.") or rule.rule.startswith("/set-password")):
+            continue
+        for method in sorted((rule.methods or set()) - {"HEAD", "OPTIONS"}):
+            assert (method, _pattern(rule.rule)) in in_matrix, (method, rule.rule)
 
 
 def test_a_partner_list_shows_only_its_own_referrals(app, world):

@@ -1,0 +1,263 @@
+"""Accounts of the municipality, kept by its administrators: the list, a new account (with an
+e-mail to set a password), role and team, deactivate and reactivate, reset the second step,
+unlock, and a new password link. The rules live in :mod:`app.services.accounts`; every
+action is in the audit log, and every id is looked up within the administrator's tenant.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from flask import flash, redirect, render_template, request, url_for
+from flask_login import current_user
+from wtforms import RadioField, SelectField, StringField
+from wtforms.fields.choices import SelectChoice
+from wtforms.validators import InputRequired, Length, Optional
+
+from app.admin import bp
+from app.auth import roles_required
+from app.forms.base import BaseForm
+from app.i18n import _, _l
+from app.models import User
+from app.security import is_locked
+from app.services import accounts
+from app.services.errors import Conflict, InvalidInput
+from app.vocabulary import ROLE_LABELS
+
+#: How the account's audit events read on its page.
+ACCOUNT_EVENT_LABELS = {
+    "user.created": _l("Account made"),
+    "user.invited": _l("Link to set a password sent"),
+    "user.updated": _l("Role, team or partner changed"),
+    "user.deactivated": _l("Account deactivated"),
+    "user.reactivated": _l("Account reactivated"),
+    "user.mfa_reset": _l("Second step reset"),
+    "user.unlocked": _l("Account unlocked"),
+    "user.password_set": _l("Password set"),
+    "user.password_changed": _l("Password changed"),
+    "user.mfa_enabled": _l("Second step set up"),
+    "user.recovery_codes_renewed": _l("New recovery codes made"),
+    "user.login": _l("Logged in"),
+    "user.login_failed": _l("Login failed"),
+    "user.login_refused": _l("Login refused: the account was locked"),
+    "user.locked": _l("Locked after too many failed attempts"),
+    "user.logout": _l("Logged out"),
+    "user.session_ended": _l("Session ended"),
+    "user.digest": _l("Daily e-mail turned on or off"),
+}
+#: Who acted, when it was not a logged-in person (``AuditEvent.actor_label``).
+ACTOR_LABELS = {
+    "cli": _l("Command line"),
+    "anonymous": _l("Someone who was not logged in"),
+    "system": _l("Wijkloket itself"),
+}
+STATUS_CHOICES = ("active", "inactive")
+
+
+def _optional_id(value: Any) -> int | None:
+    """A chosen id, or None for nothing or anything that is not a number (a forged value
+    is then refused by the service as 'choose a team', never as a crash)."""
+    if isinstance(value, int):
+        return value
+    text = str(value or "").strip()
+    return int(text) if text.isdigit() and len(text) < 10 else None
+
+
+def _role_choices() -> list[SelectChoice]:
+    return [SelectChoice(code, text) for code, text in ROLE_LABELS.items()]
+
+
+# --- Forms -----------------------------------------------------------------------------------
+
+
+class UserFilterForm(BaseForm):
+    """The list's filters: read from the query string, so no CSRF token (nothing changes)."""
+
+    class Meta:
+        csrf = False
+
+    q = StringField(_l("Name or e-mail address"), validators=[
+        Optional(), Length(max=accounts.SEARCH_MAX,
+                           message=_l("Use at most %(max)d characters.",
+                                      max=accounts.SEARCH_MAX))])
+    role = SelectField(_l("Role"), validate_choice=False)
+    status = SelectField(_l("Status"), validate_choice=False)
+
+    def fill_choices(self) -> None:
+        self.role.choices = [("", _("All roles")), *((c.value, c.label) for c in _role_choices())]
+        self.status.choices = [("", _("Active and deactivated")), ("active", _("Active")),
+                               ("inactive", _("Deactivated"))]
+
+
+class PlacementForm(BaseForm):
+    """Role, and the team or partner organisation the role needs."""
+
+    role = RadioField(_l("Role"), choices=_role_choices(), validate_choice=False,
+                      validators=[InputRequired(message=_l("Choose a role."))])
+    team = SelectField(_l("Team"), coerce=_optional_id, validate_choice=False)
+    partner = SelectField(_l("Partner organisation"), coerce=_optional_id,
+                          validate_choice=False)
+
+    def fill_choices(self, tenant_id: int) -> None:
+        none = ("", _("None"))
+        self.team.choices = [none, *((t.id, t.name) for t in accounts.teams(tenant_id))]
+        self.partner.choices = [none, *((p.id, p.name) for p in accounts.partners(tenant_id))]
+
+
+class NewUserForm(PlacementForm):
+    name = StringField(_l("Name"), validators=[
+        InputRequired(message=_l("Enter the name.")),
+        Length(max=accounts.NAME_MAX, message=_l("Use at most %(max)d characters.",
+                                                 max=accounts.NAME_MAX))],
+        render_kw={"autocomplete": "off"})
+    email = StringField(_l("E-mail address"), validators=[
+        InputRequired(message=_l("Enter the e-mail address.")),
+        Length(max=accounts.EMAIL_MAX, message=_l("Use at most %(max)d characters.",
+                                                  max=accounts.EMAIL_MAX))],
+        render_kw={"autocomplete": "off", "type": "email", "spellcheck": "false"})
+
+
+class ActionForm(BaseForm):
+    """A button that changes something: only the CSRF token."""
+
+
+# --- Pages -----------------------------------------------------------------------------------
+
+
+@bp.route("/users")
+@roles_required("admin")
+def users() -> Any:
+    form = UserFilterForm(request.args)
+    form.fill_choices()
+    form.validate()
+    status = form.status.data if form.status.data in STATUS_CHOICES else None
+    found = accounts.find(
+        current_user.tenant_id,
+        role=form.role.data or None,
+        active=None if status is None else status == "active",
+        search=None if form.q.errors else (form.q.data or None))
+    return render_template("admin/users.html", form=form, users=found, is_locked=is_locked,
+                           invitations=accounts.invitations(current_user.tenant_id, found),
+                           filtered=bool(form.q.data or form.role.data or status),
+                           limit=accounts.LIST_LIMIT)
+
+
+def _apply_error(form: BaseForm, error: InvalidInput) -> None:
+    field = getattr(form, error.field, None)
+    if field is None:
+        raise error
+    field.errors = [str(error)]
+
+
+@bp.route("/users/new", methods=["GET", "POST"])
+@roles_required("admin")
+def user_new() -> Any:
+    form = NewUserForm()
+    form.fill_choices(current_user.tenant_id)
+    if form.validate_on_submit():
+        try:
+            user = accounts.create(current_user.tenant_id, name=form.name.data,
+                                   email=form.email.data, role=form.role.data,
+                                   team_id=form.team.data, partner_id=form.partner.data,
+                                   actor=current_user._get_current_object())
+        except InvalidInput as exc:
+            _apply_error(form, exc)
+        else:
+            flash(_("The account of %(name)s is made. An e-mail with a link to set a password "
+                    "is on its way to %(email)s.", name=user.name, email=user.email), "success")
+            return redirect(url_for("admin.user_detail", user_id=user.id))
+    return render_template("admin/users_new.html", form=form), 422 if form.errors else 200
+
+
+def _detail(user: User, form: PlacementForm | None = None, *, status: int = 200,
+            problem: str | None = None) -> Any:
+    if form is None:
+        form = PlacementForm(formdata=None, data={"role": user.role, "team": user.team_id,
+                                                  "partner": user.partner_id})
+        form.fill_choices(user.tenant_id)
+    events = accounts.history(user)
+    return render_template(
+        "admin/users_detail.html", user=user, form=form, problem=problem,
+        events=events, actor_names=accounts.actor_names(events),
+        event_labels=ACCOUNT_EVENT_LABELS, actor_labels=ACTOR_LABELS, locked=is_locked(user),
+        invitation=accounts.invitations(user.tenant_id, [user]).get(user.id),
+        is_me=user.id == current_user.id), status
+
+
+@bp.route("/users/<int:user_id>", methods=["GET", "POST"])
+@roles_required("admin")
+def user_detail(user_id: int) -> Any:
+    """The account, its history, and (POST) a new role, team or partner."""
+    user = accounts.get(current_user.tenant_id, user_id)
+    if request.method == "GET":
+        return _detail(user)
+    form = PlacementForm()
+    form.fill_choices(user.tenant_id)
+    if form.validate_on_submit():
+        try:
+            changed = accounts.update(user, role=form.role.data, team_id=form.team.data,
+                                      partner_id=form.partner.data,
+                                      actor=current_user._get_current_object())
+        except InvalidInput as exc:
+            _apply_error(form, exc)
+        except Conflict as exc:
+            return _detail(user, form, status=409, problem=str(exc))
+        else:
+            flash(_("The changes are saved.") if changed else _("Nothing was changed."),
+                  "success" if changed else "info")
+            return redirect(url_for("admin.user_detail", user_id=user.id))
+    return _detail(user, form, status=422)
+
+
+def _action(user_id: int, act: Callable[[User], None], done: str) -> Any:
+    """A button on the account page: check the CSRF token, act, and go back to the page."""
+    user = accounts.get(current_user.tenant_id, user_id)
+    if not ActionForm().validate_on_submit():
+        return _detail(user, status=400, problem=_("This form has expired. Try again."))
+    try:
+        act(user)
+    except Conflict as exc:
+        return _detail(user, status=409, problem=str(exc))
+    flash(done % {"name": user.name}, "success")
+    return redirect(url_for("admin.user_detail", user_id=user.id))
+
+
+def _me() -> User:
+    return current_user._get_current_object()  # type: ignore[no-any-return]
+
+
+@bp.route("/users/<int:user_id>/deactivate", methods=["POST"])
+@roles_required("admin")
+def user_deactivate(user_id: int) -> Any:
+    return _action(user_id, lambda user: accounts.deactivate(user, actor=_me()),
+                   _("%(name)s can no longer log in."))
+
+
+@bp.route("/users/<int:user_id>/reactivate", methods=["POST"])
+@roles_required("admin")
+def user_reactivate(user_id: int) -> Any:
+    return _action(user_id, lambda user: accounts.reactivate(user, actor=_me()),
+                   _("%(name)s can log in again."))
+
+
+@bp.route("/users/<int:user_id>/reset-mfa", methods=["POST"])
+@roles_required("admin")
+def user_reset_mfa(user_id: int) -> Any:
+    return _action(user_id, lambda user: accounts.reset_mfa(user, actor=_me()),
+                   _("The second step of %(name)s is reset. At the next login they set it "
+                     "up again."))
+
+
+@bp.route("/users/<int:user_id>/unlock", methods=["POST"])
+@roles_required("admin")
+def user_unlock(user_id: int) -> Any:
+    return _action(user_id, lambda user: accounts.unlock(user, actor=_me()),
+                   _("%(name)s is unlocked and can try to log in again."))
+
+
+@bp.route("/users/<int:user_id>/send-link", methods=["POST"])
+@roles_required("admin")
+def user_send_link(user_id: int) -> Any:
+    return _action(user_id, lambda user: accounts.send_link(user, actor=_me()),
+                   _("An e-mail with a new link to set a password is on its way to %(name)s."))
