@@ -42,10 +42,12 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     from app.api import bp as api_bp
     from app.partner import bp as partner_bp
     from app.resident import bp as resident_bp
+    from app.resident.theme import bp as theme_bp
     from app.staff import bp as staff_bp
 
     app.register_blueprint(auth.bp)
     app.register_blueprint(resident_bp)
+    app.register_blueprint(theme_bp)
     app.register_blueprint(staff_bp, url_prefix="/staff")
     app.register_blueprint(partner_bp, url_prefix="/partner")
     app.register_blueprint(admin_bp, url_prefix="/admin")

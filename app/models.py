@@ -18,6 +18,7 @@ from sqlalchemy import (
     ForeignKey,
     Index,
     Integer,
+    LargeBinary,
     String,
     Text,
     UniqueConstraint,
@@ -43,6 +44,13 @@ class Tenant(db.Model):
     gemeentecode: Mapped[str] = mapped_column(String(6))
     ruleset: Mapped[str] = mapped_column(String(64))  # slug of referral_rules/rulesets/<slug>.yaml
     contact_email: Mapped[str | None] = mapped_column(String(254))
+    # From the tenant file, checked by app/services/theme.py (which says what they hold):
+    # the look (name shown, colours, logo type) and the contact details for residents.
+    theme: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+    contact: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+    # The logo's bytes (kept in the database: any web process can serve it); read only by
+    # the logo route.
+    logo: Mapped[bytes | None] = mapped_column(LargeBinary, deferred=True)
     created_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
 
 

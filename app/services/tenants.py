@@ -1,7 +1,8 @@
 """Setting up a municipality: tenant, map, teams, partners and coverage.
 
-A tenant file (``tenants/<slug>.yaml``) names the teams, partners and coverage; loading it
-is all-or-nothing and refuses coverage with gaps or overlaps (DESIGN.md invariant 6).
+A tenant file (``tenants/<slug>.yaml``) names the teams, partners and coverage, and the
+municipality's look and contact details (app/services/theme.py); loading it is all-or-nothing
+and refuses coverage with gaps or overlaps (DESIGN.md invariant 6).
 """
 
 from __future__ import annotations
@@ -22,6 +23,7 @@ from app.config import BASE_DIR
 from app.extensions import db
 from app.models import Area, Coverage, Partner, PostcodePoint, Team, Tenant, utcnow
 from app.services import audit
+from app.services.theme import ThemeConfigError, parse_contact, parse_theme
 from geo import Area as GeoArea
 from geo import Assignment, CoverageReport, check_coverage
 from geo import PostcodePoint as GeoPostcodePoint
@@ -113,7 +115,14 @@ def load_tenant_file(
     whole file (nothing changes) unless ``force``.
     """
     data = read_tenant_file(path)
+    try:
+        look = parse_theme(data.get("theme"), path)
+        contact = parse_contact(data.get("contact"), path)
+    except ThemeConfigError as exc:
+        raise TenantConfigError(str(exc)) from exc
     tenant = create_tenant(data["slug"], data["name"], data["gemeentecode"], data.get("ruleset"))
+    tenant.theme, tenant.contact = look.theme, contact
+    tenant.logo = look.logo.data if look.logo else None
     if areas is not None:
         replace_areas(tenant, areas[0], areas[1])
     teams = _upsert(Team, tenant, data.get("teams", []), path)

@@ -50,6 +50,7 @@ def test_a_tenant_file_with_a_coverage_gap_is_refused_unless_forced(app, demo, t
     gappy = "\n".join(line for line in text.splitlines() if "areas: [WK999903]" not in line)
     path = tmp_path / "demo.yaml"
     path.write_text(gappy, encoding="utf-8")
+    (tmp_path / "logos").symlink_to(TENANT_DIR / "logos")  # the logo beside the file
     before = db.session.scalar(select(func.count(Coverage.id)))
     runner = app.test_cli_runner()
     result = runner.invoke(args=["tenant", "load", str(path)])
