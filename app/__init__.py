@@ -181,10 +181,13 @@ def _register_error_handlers(app: Flask) -> None:
                    "112 or the numbers on this page."),
         }
         code = error.code or 500
+        from app.resident.theme import tenant_of_request
+
         return render_template(
             "error.html",
             title=titles.get(code, _("Something went wrong")),
             message=messages.get(code, _("Something went wrong. Try again later.")),
+            tenant=tenant_of_request(),
         ), code
 
 

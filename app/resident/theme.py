@@ -13,6 +13,7 @@ may keep each version for a year.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from typing import Any
 
@@ -26,6 +27,8 @@ from app.extensions import db
 from app.i18n import _, get_locale
 from app.models import Tenant
 from app.services.theme import opening_time, theme_css, theme_version
+
+_SLUG = re.compile(r"[a-z0-9][a-z0-9-]{1,62}")
 
 bp = Blueprint("theme", __name__)
 
@@ -77,6 +80,15 @@ def logo(slug: str) -> Response:
 
 
 # --- For the templates -----------------------------------------------------------------------
+
+
+def tenant_of_request() -> Tenant | None:
+    """The municipality whose pages the request is about (``/<slug>/…``), if there is one: an
+    error page then keeps its look and its privacy link."""
+    slug = (request.view_args or {}).get("tenant") or request.path.split("/")[1]
+    if not isinstance(slug, str) or not _SLUG.fullmatch(slug):
+        return None
+    return db.session.scalar(select(Tenant).where(Tenant.slug == slug))
 
 
 @dataclass(frozen=True)

@@ -259,3 +259,16 @@ def test_a_tenant_file_without_theme_or_contact_clears_them(app, demo, tmp_path)
     db.session.refresh(tenant)
     assert tenant.theme == {} and tenant.contact == {}
     assert db.session.scalar(select(Tenant.logo).where(Tenant.slug == "demo")) is None
+
+
+def test_a_page_not_found_keeps_the_municipality_s_look_and_privacy_link(app, client):
+    assert app.test_cli_runner().invoke(args=["tenant", "load", "hengelo"]).exit_code == 0
+    response = client.get("/hengelo/bestaat/niet?lang=en")
+    html = html_of(response)
+    assert response.status_code == 404
+    check_page(html)
+    assert '<span class="brand-name">Gemeente Hengelo</span>' in html
+    assert 'href="/hengelo/privacy"' in html
+    assert _stylesheet_url(html, "hengelo")
+    nowhere = html_of(client.get("/nergensdorp/iets"))
+    assert "/theme.css?v=" in nowhere
