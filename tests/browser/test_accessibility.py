@@ -152,6 +152,17 @@ def status_feedback_sent(page: Any, site: Site, language: str) -> None:
     assert page.locator(".notice-success").is_visible()
 
 
+def received_not_stored(page: Any, site: Site, language: str) -> None:
+    """The hidden anti-spam field filled in: nothing is stored, yet the page looks received and
+    gives the municipality's phone number and opening hours."""
+    _at_check_with(page, site, language)
+    page.evaluate("document.getElementById('website').value = 'http://spam.example'")
+    with page.expect_navigation():
+        page.locator("main form button[type=submit]").click()
+    assert page.locator('main a[href^="tel:"]').count() == 1
+    assert page.locator("main .opening-hours li").count() == 2
+
+
 def page_not_found(page: Any, site: Site, language: str) -> None:
     response = page.goto(site.path("bestaat-niet", language))
     assert response.status == 404
@@ -181,6 +192,7 @@ RESIDENT_PAGES: dict[str, Callable[[Any, Site, str], None]] = {
     "12-status-feedback-sent": status_feedback_sent,
     "13-page-not-found": page_not_found,
     "14-privacy": privacy,
+    "15-received-not-stored": received_not_stored,
 }
 
 
