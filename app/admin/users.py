@@ -214,7 +214,9 @@ def _action(user_id: int, act: Callable[[User], None], done: str) -> Any:
     """A button on the account page: check the CSRF token, act, and go back to the page."""
     user = accounts.get(current_user.tenant_id, user_id)
     if not ActionForm().validate_on_submit():
-        return _detail(user, status=400, problem=_("This form has expired. Try again."))
+        return _detail(user, status=400, problem=_(
+            "For your safety this form was no longer valid. Go back, reload the page and send "
+            "it again. Nothing was sent yet."))
     try:
         act(user)
     except Conflict as exc:

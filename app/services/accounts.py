@@ -219,7 +219,10 @@ def _other_active_admins(user: User) -> int:
 
 
 def _keep_an_admin(user: User) -> None:
+    """Conflict when ``user`` is the tenant's last active administrator; the refusal rolls
+    the transaction back, so the locks taken to count are not held any longer."""
     if user.role == "admin" and user.active and _other_active_admins(user) == 0:
+        db.session.rollback()
         raise Conflict(_("This is the last active administrator of the municipality. Make "
                          "another account administrator first."))
 
