@@ -182,6 +182,7 @@ def _detail(user: User, form: PlacementForm | None = None, *, status: int = 200,
         events=events, actor_names=accounts.actor_names(events),
         event_labels=ACCOUNT_EVENT_LABELS, actor_labels=ACTOR_LABELS, locked=is_locked(user),
         invitation=accounts.invitations(user.tenant_id, [user]).get(user.id),
+        coordinated=accounts.open_requests_coordinated(user),
         is_me=user.id == current_user.id), status
 
 

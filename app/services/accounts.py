@@ -31,11 +31,12 @@ from flask import current_app
 from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
 from sqlalchemy import func, or_, select
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import selectinload
 
 from app import auth
 from app.extensions import db
 from app.i18n import _, force_locale
-from app.models import AuditEvent, Partner, Team, Tenant, User, utcnow
+from app.models import AuditEvent, Partner, SupportRequest, Team, Tenant, User, utcnow
 from app.security import password_problem
 from app.services import audit
 from app.services.errors import Conflict, DomainError, InvalidInput, NotFound
@@ -97,8 +98,19 @@ def find(tenant_id: int, *, role: str | None = None, active: bool | None = None,
         pattern = f"%{escaped}%"
         query = query.where(or_(func.lower(User.name).like(pattern, escape="\\"),
                                 func.lower(User.email).like(pattern, escape="\\")))
+    query = query.options(selectinload(User.team), selectinload(User.partner))
     return list(db.session.scalars(query.order_by(func.lower(User.name), User.id)
                                    .limit(LIST_LIMIT)))
+
+
+def open_requests_coordinated(user: User) -> int:
+    """Open requests with ``user`` as their coordinator: someone must take them over when the
+    account is closed or moves to another team."""
+    return db.session.scalar(
+        select(func.count(SupportRequest.id)).where(
+            SupportRequest.tenant_id == user.tenant_id,
+            SupportRequest.coordinator_id == user.id,
+            SupportRequest.status != "closed")) or 0
 
 
 def teams(tenant_id: int) -> list[Team]:
@@ -440,6 +452,7 @@ def user_for_link(token: str, *, for_update: bool = False) -> User:
 
 
 __all__ = ["ROLES", "TEAM_ROLES", "Invitation", "LinkProblem", "create", "deactivate",
-           "find", "get", "history", "invitations", "make_link_token", "partners", "reactivate",
+           "find", "get", "history", "invitations", "make_link_token", "open_requests_coordinated",
+           "partners", "reactivate",
            "reset_mfa", "send_link", "set_password", "teams", "unlock", "update",
            "user_for_link"]

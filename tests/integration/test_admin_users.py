@@ -605,3 +605,21 @@ def test_every_form_needs_its_csrf_token(app, admin):
                                                   "repeat_password": GOOD_PASSWORD})
     assert response.status_code == 400
     assert account(NEW).password_changed_at is None
+
+
+def test_deactivating_a_coordinator_says_that_their_open_requests_need_someone_else(
+        app, client, admin):
+    from app.models import SupportRequest
+    from tests.integration.helpers import form_data, submit_form
+
+    assert submit_form(client, "/demo/hulpvraag", form_data()).status_code == 302
+    staff = account(STAFF)
+    request = db.session.scalar(select(SupportRequest))
+    request.coordinator_id = staff.id
+    db.session.commit()
+    warning = "still the coordinator of open requests"
+    page = text(admin.get(detail_url(staff)))
+    assert "Coordinator of open requests" in page and "tell the team lead" in page
+    assert warning not in page
+    act(admin, staff, "deactivate")
+    assert warning in text(admin.get(detail_url(staff)))
