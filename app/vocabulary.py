@@ -183,6 +183,7 @@ _complete(OUTCOME_LABELS, OUTCOMES, "OUTCOME_LABELS")
 CRACK_LABELS: dict[str, LazyString] = {
     "request_without_owner": _l("Request without an owning team"),
     "request_stranded": _l("Request in progress that nobody works on"),
+    "coordinator_gone": _l("Coordinator left the team or the account is closed"),
     "referral_overdue": _l("Referral without an answer past its deadline"),
     "dead_letter": _l("Message that could not be delivered"),
     "task_unassigned": _l("Task waiting more than a working day"),

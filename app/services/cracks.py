@@ -15,12 +15,12 @@ from sqlalchemy.orm import selectinload
 
 from app.extensions import db
 from app.lifecycle import LIVE_STATES
-from app.models import OutboxMessage, Referral, SupportRequest, Task, Team, Tenant
+from app.models import OutboxMessage, Referral, SupportRequest, Task, Team, Tenant, User
 from app.services import legal
 from app.workdays import add_working_days
 
-KINDS = ("request_without_owner", "request_stranded", "referral_overdue", "dead_letter",
-         "task_unassigned", "legal_deadline_passed")
+KINDS = ("request_without_owner", "request_stranded", "coordinator_gone", "referral_overdue",
+         "dead_letter", "task_unassigned", "legal_deadline_passed")
 
 
 @dataclass(frozen=True)
@@ -101,6 +101,20 @@ def _for_tenant(tenant: Tenant, today: dt.date, report: CracksReport) -> None:
         report.cracks.append(Crack("request_stranded", slug, owner(team_id, known),
                                    "support_request", request_id, reference,
                                    "in progress without coordinator, referral or task"))
+
+    # A coordinator whose account was closed, or who moved to another team, no longer sees
+    # the request in their queue: nobody works on it, while it looks picked up.
+    for request_id, reference, team_id, active in db.session.execute(select(
+            SupportRequest.id, SupportRequest.reference, SupportRequest.owner_team_id,
+            User.active).join(User, User.id == SupportRequest.coordinator_id).where(
+            *open_request, or_(User.active.is_(False),
+                               User.team_id.is_(None),
+                               User.team_id != SupportRequest.owner_team_id))
+            .order_by(SupportRequest.id)):
+        report.cracks.append(Crack("coordinator_gone", slug, owner(team_id, known),
+                                   "support_request", request_id, reference,
+                                   "the coordinator's account is closed" if not active else
+                                   "the coordinator is no longer in the owning team"))
 
     # Legal clocks: only requests old enough for a clock to have run out are looked at.
     investigation_start = dt.datetime.combine(today - legal.WMO_INVESTIGATION, dt.time())

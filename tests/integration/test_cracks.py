@@ -8,7 +8,7 @@ import json
 from sqlalchemy import select, update
 
 from app.extensions import db
-from app.models import OutboxMessage, Referral, SupportRequest, Task
+from app.models import OutboxMessage, Referral, SupportRequest, Task, Team, User
 from app.services.cracks import find_cracks
 from tests.conftest import login
 from tests.integration.helpers import form_data, submit_form
@@ -43,13 +43,27 @@ def test_every_kind_of_crack_is_found(app, client, demo):
     db.session.commit()
     stranded = _submit(client, life_areas=["anders"])
     stranded.status = "in_progress"
+    db.session.commit()
+    # One coordinator's account is closed, another moved to Team Zuid.
+    closed, moved = _submit(client), _submit(client)
+    noor = db.session.scalar(select(User).where(User.email == "noord@demo.wijkloket.example"))
+    lea = db.session.scalar(select(User).where(User.email == "lead-noord@demo.wijkloket.example"))
+    closed.coordinator_id, moved.coordinator_id = noor.id, lea.id
+    db.session.commit()
+    assert find_cracks().counts()["coordinator_gone"] == 0  # both still in Noord
+    noor.active = False
+    lea.team_id = db.session.scalar(select(Team.id).where(Team.key == "zuid"))
     message = db.session.scalars(select(OutboxMessage)).first()
     message.state, message.last_error = "dead", "550 mailbox unavailable"
     db.session.commit()
 
     report = find_cracks()
-    assert _kinds(report) == ["dead_letter", "legal_deadline_passed", "referral_overdue",
+    assert _kinds(report) == ["coordinator_gone", "coordinator_gone", "dead_letter",
+                              "legal_deadline_passed", "referral_overdue",
                               "request_stranded", "task_unassigned"]
+    gone = {c.reference: c.detail for c in report.cracks if c.kind == "coordinator_gone"}
+    assert gone == {closed.reference: "the coordinator's account is closed",
+                    moved.reference: "the coordinator is no longer in the owning team"}
     by_kind = {crack.kind: crack for crack in report.cracks}
     assert by_kind["referral_overdue"].reference == late.reference
     assert by_kind["task_unassigned"].reference == unknown.reference
