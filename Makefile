@@ -23,8 +23,9 @@ $(VENV)/.installed: $(BIN)/activate requirements.txt requirements-dev.txt
 	touch $@
 
 # Front-end packages from npm, copied into our own static files (nothing loads from a CDN):
-# Leaflet, and NL Design System's component classes with the design tokens they read (each
-# tenant's theme, /theme/<slug>.css, overrides some of the tokens).
+# Leaflet, and NL Design System's component classes (EUPL-1.2). The design tokens those
+# classes read are our own (app/static/css/tokens.css; each tenant's theme, /theme/<slug>.css,
+# overrides the colours): Utrecht's own token package is not open source (all rights reserved).
 app/static/vendor/.installed: package.json package-lock.json
 	npm ci --no-audit --no-fund --silent
 	rm -rf app/static/vendor && mkdir -p app/static/vendor/leaflet app/static/vendor/utrecht
@@ -34,8 +35,6 @@ app/static/vendor/.installed: package.json package-lock.json
 	   app/static/vendor/utrecht/component-library.css
 	cp node_modules/@utrecht/component-library-css/LICENSE.md \
 	   app/static/vendor/utrecht/component-library-LICENSE.md
-	cp node_modules/@utrecht/design-tokens/dist/index.css app/static/vendor/utrecht/design-tokens.css
-	cp node_modules/@utrecht/design-tokens/LICENSE.md app/static/vendor/utrecht/design-tokens-LICENSE.md
 	touch $@
 
 install: $(VENV)/.installed app/static/vendor/.installed ## Create the virtualenv, install pinned requirements and npm packages

@@ -470,5 +470,6 @@ def _status_page(tenant: Tenant, request_row: SupportRequest,
                            referrals=referrals, feedback_form=form or FeedbackForm(),
                            feedback_url=feedback_url, answer_url=answer_url,
                            answer_form=answer_form or AnswerForm(formdata=None),
-                           messages=resident_messages.thread(request_row)), \
+                           messages=resident_messages.thread(request_row),
+                           contact_email=_contact_email(tenant)), \
         (422 if failed else 200)

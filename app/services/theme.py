@@ -2,8 +2,9 @@
 
 The ``theme`` and ``contact`` sections of ``tenants/<slug>.yaml`` are checked here when the
 file is loaded, and stored on the tenant as plain JSON (``Tenant.theme``, ``Tenant.contact``).
-The theme becomes CSS custom properties that override NL Design System's design tokens
-(``theme_css``), served by ``/theme/<slug>.css``.
+The theme becomes CSS custom properties that override our base design tokens
+(``app/static/css/tokens.css``, read by NL Design System's component classes; ``theme_css``),
+served by ``/theme/<slug>.css``.
 
 A tenant file may say::
 
@@ -379,7 +380,7 @@ def theme_tokens(theme: Mapping[str, Any] | None) -> dict[str, str]:
 
 def theme_css(theme: Mapping[str, Any] | None) -> str:
     """The stylesheet of a theme: its tokens on the themed root element (more specific than
-    the design tokens' own ``.utrecht-theme``, so it wins whatever the order)."""
+    the base tokens' ``.utrecht-theme`` in tokens.css, so it wins whatever the order)."""
     lines = [f"  {name}: {value};" for name, value in theme_tokens(theme).items()]
     return "html.utrecht-theme {\n" + "\n".join(lines) + "\n}\n"
 

@@ -22,7 +22,7 @@ import pytest
 from flask import Flask
 from werkzeug.serving import make_server
 
-from tests.browser.helpers import PHONE, Site, direction_of
+from tests.browser.helpers import PHONE, TOO_MANY, Site, direction_of
 from tests.conftest import _empty_tables, make_app
 
 DEFAULT_CHROMIUM = "/usr/bin/chromium"
@@ -86,12 +86,27 @@ def browser(chromium_path: str) -> Iterator[Any]:
         chromium.close()
 
 
+def _answer_too_many_when_asked(application: Flask) -> None:
+    """A resident page asked for with the TOO_MANY header is answered as if the network had
+    reached its rate limit: the 429 page residents see is rendered by its own error handler,
+    without the many requests it takes to get there (the limiter is off in the tests). Only
+    this test app has the hook."""
+    from flask import request
+    from werkzeug.exceptions import TooManyRequests
+
+    @application.before_request
+    def pretend_the_limit_is_reached() -> None:
+        if request.headers.get(TOO_MANY) and request.blueprint == "resident":
+            raise TooManyRequests()
+
+
 def _live_app(database_url: str) -> Flask:
     from app.extensions import db
     from app.services import intake, routing
     from app.services.demo import seed_demo
 
     application = make_app(database_url, LANGUAGES=languages_under_test())
+    _answer_too_many_when_asked(application)
     _empty_tables(application)
     routing._index_cache.clear()
     intake._ruleset_cache.clear()

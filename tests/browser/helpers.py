@@ -22,6 +22,9 @@ from flask import Flask
 ROOT = Path(__file__).resolve().parents[2]
 SCREENSHOTS = ROOT / "test-output" / "screenshots"
 REFERENCE = re.compile(r"WL-\d{4}-\d{6}")
+#: A request header that makes the test app answer a resident page with 429 Too Many
+#: Requests, as the rate limiter would (tests/browser/conftest.py).
+TOO_MANY = "X-Wijkloket-Test-Too-Many"
 
 _AXE = Axe()
 

@@ -12,6 +12,7 @@ import pytest
 from tests.browser.helpers import (
     INTAKE_STEPS,
     REFERENCE,
+    TOO_MANY,
     Site,
     check_every_width,
     complete_form,
@@ -163,6 +164,25 @@ def received_not_stored(page: Any, site: Site, language: str) -> None:
     assert page.locator("main .opening-hours li").count() == 2
 
 
+def too_many_sent(page: Any, site: Site, language: str) -> None:
+    """Sending was refused: too many questions from this network (429). The answers are
+    kept, and the page says when to try again and how else to reach the municipality."""
+    _at_check_with(page, site, language)
+    page.set_extra_http_headers({TOO_MANY: "yes"})
+    with page.expect_navigation() as navigation:
+        page.locator("main form button[type=submit]").click()
+    assert navigation.value.status == 429
+    assert page.locator(f'main a[href^="/{site.tenant}/hulpvraag/"]').count() == 1
+    assert page.locator('main a[href^="tel:"]').count() == 1
+
+
+def too_many_lookups(page: Any, site: Site, language: str) -> None:
+    """Too many status look-ups from this network (429)."""
+    page.set_extra_http_headers({TOO_MANY: "yes"})
+    response = page.goto(site.path("status", language))
+    assert response.status == 429
+
+
 def page_not_found(page: Any, site: Site, language: str) -> None:
     response = page.goto(site.path("bestaat-niet", language))
     assert response.status == 404
@@ -193,6 +213,8 @@ RESIDENT_PAGES: dict[str, Callable[[Any, Site, str], None]] = {
     "13-page-not-found": page_not_found,
     "14-privacy": privacy,
     "15-received-not-stored": received_not_stored,
+    "16-too-many-sent": too_many_sent,
+    "16-too-many-lookups": too_many_lookups,
 }
 
 

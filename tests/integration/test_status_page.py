@@ -40,6 +40,28 @@ def test_the_status_page_shows_plain_progress_and_nothing_internal(app, client, 
         as_text=True)
 
 
+def test_the_status_page_gives_the_municipality_s_phone_number_and_the_reference(app, client,
+                                                                                demo):
+    path, reference, _code = _submit(client)
+    html = app.test_client().get(path + "?lang=en").get_data(as_text=True)
+    check_page(html)
+    assert re.search(r'Call <a [^>]*href="tel:140999"[^>]*>14 0999</a> and ask for the '
+                     r"neighbourhood team\.", html)
+    assert "We answer the phone at these times:" in html
+    assert f'Please mention your reference: <span dir="ltr">{reference}</span>.' in html
+
+
+def test_without_a_phone_number_the_status_page_says_to_call_the_municipality(app, client, demo):
+    path, _reference, _code = _submit(client)
+    demo.contact = {key: value for key, value in demo.contact.items()
+                    if key not in {"phone", "phone_uri", "opening_hours"}}
+    db.session.commit()
+    html = app.test_client().get(path + "?lang=en").get_data(as_text=True)
+    assert 'href="tel:' not in html
+    assert (f"Call the municipality of {demo.name} and ask for the neighbourhood team."
+            in html)
+
+
 def test_a_wrong_code_or_another_municipality_finds_nothing(app, client, demo):
     path, reference, code = _submit(client)
     stranger = app.test_client()

@@ -15,6 +15,7 @@ from sqlalchemy.orm import undefer
 from app.extensions import db
 from app.models import Tenant
 from app.services.tenants import TENANT_DIR
+from app.services.theme import theme_tokens
 from tests.integration.helpers import check_page, form_data, submit_form
 
 
@@ -113,8 +114,9 @@ def test_every_stylesheet_comes_from_our_own_host_and_the_csp_holds(client, demo
     response = client.get("/demo/hulpvraag")
     html = html_of(response)
     links = re.findall(r'<link rel="stylesheet" href="([^"]+)"', html)
-    assert links[:3] == ["/static/vendor/utrecht/design-tokens.css",
+    assert links[:3] == ["/static/css/tokens.css",
                          "/static/vendor/utrecht/component-library.css", "/static/css/app.css"]
+    assert links[3].startswith("/theme/demo.css?v=")  # the theme last: its colours win
     assert all(link.startswith("/") and not link.startswith("//") for link in links)
     assert " style=" not in html and "<style" not in html  # no inline styles
     csp = response.headers["Content-Security-Policy"]
@@ -124,12 +126,34 @@ def test_every_stylesheet_comes_from_our_own_host_and_the_csp_holds(client, demo
             assert static.status_code == 200, f"{link}: run make install"
 
 
-def test_the_vendored_css_loads_nothing_from_elsewhere():
-    vendor = Path(__file__).resolve().parents[2] / "app" / "static" / "vendor" / "utrecht"
-    for name in ("design-tokens.css", "component-library.css"):
-        css = (vendor / name).read_text(encoding="utf-8")
+def test_our_css_and_the_vendored_css_load_nothing_from_elsewhere():
+    static = Path(__file__).resolve().parents[2] / "app" / "static"
+    for path in ("vendor/utrecht/component-library.css", "css/tokens.css", "css/app.css"):
+        css = (static / path).read_text(encoding="utf-8")
         assert "@import" not in css
-        assert not re.search(r"url\(\s*(?![\"']?data:)", css), name  # only data: images
+        assert not re.search(r"url\(\s*(?![\"']?data:)", css), path  # only data: images
+
+
+def _stylesheet(path: str) -> str:
+    return (Path(__file__).resolve().parents[2] / "app" / "static" / path).read_text("utf-8")
+
+
+def test_every_colour_a_theme_sets_has_our_default_and_a_component_that_reads_it():
+    ours = set(re.findall(r"(--utrecht-[\w-]+)\s*:", _stylesheet("css/tokens.css")))
+    read = set(re.findall(r"var\(\s*(--utrecht-[\w-]+)",
+                          _stylesheet("vendor/utrecht/component-library.css")
+                          + _stylesheet("css/app.css")))
+    for name in theme_tokens(None):
+        assert name in ours, f"{name}: tokens.css has no default"
+        assert name in read, f"{name}: no component reads it"
+
+
+def test_app_css_reads_only_tokens_that_tokens_css_sets_and_sets_none_itself():
+    tokens, app_css = _stylesheet("css/tokens.css"), _stylesheet("css/app.css")
+    ours = set(re.findall(r"(--(?:utrecht|wl)-[\w-]+)\s*:", tokens))
+    assert not re.findall(r"(--(?:utrecht|wl)-[\w-]+)\s*:", app_css)
+    for name in set(re.findall(r"var\(\s*(--(?:utrecht|wl)-[\w-]+)", app_css + tokens)):
+        assert name in ours, f"{name} is read but tokens.css does not set it"
 
 
 # --- Contact details on the resident pages ------------------------------------------------------
