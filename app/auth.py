@@ -134,6 +134,25 @@ class CodeForm(BaseForm):
     )
 
 
+def _new_password_fields(email_of: Callable[[Any], str | None]) -> tuple[Any, Any]:
+    """A new password (checked against the policy and the account's e-mail address) and the
+    same again. Made inside a form's class body, so the fields keep their place in it."""
+    new_password = PasswordField(
+        _l("New password"),
+        validators=[InputRequired(message=_l("Enter a new password.")),
+                    Length(max=PASSWORD_MAX, message=_TOO_LONG),
+                    security.PasswordPolicy(email_of)],
+        render_kw={"autocomplete": "new-password"},
+    )
+    repeat_password = PasswordField(
+        _l("New password again"),
+        validators=[InputRequired(message=_l("Enter the new password again.")),
+                    EqualTo("new_password", message=_l("The two new passwords are not the same."))],
+        render_kw={"autocomplete": "new-password"},
+    )
+    return new_password, repeat_password
+
+
 class PasswordChangeForm(BaseForm):
     current_password = PasswordField(
         _l("Current password"),
@@ -141,19 +160,7 @@ class PasswordChangeForm(BaseForm):
                     Length(max=PASSWORD_MAX, message=_TOO_LONG)],
         render_kw={"autocomplete": "current-password"},
     )
-    new_password = PasswordField(
-        _l("New password"),
-        validators=[InputRequired(message=_l("Enter a new password.")),
-                    Length(max=PASSWORD_MAX, message=_TOO_LONG),
-                    security.PasswordPolicy(lambda form: current_user.email)],
-        render_kw={"autocomplete": "new-password"},
-    )
-    repeat_password = PasswordField(
-        _l("New password again"),
-        validators=[InputRequired(message=_l("Enter the new password again.")),
-                    EqualTo("new_password", message=_l("The two new passwords are not the same."))],
-        render_kw={"autocomplete": "new-password"},
-    )
+    new_password, repeat_password = _new_password_fields(lambda form: current_user.email)
 
 
 class SetPasswordForm(BaseForm):
@@ -161,19 +168,7 @@ class SetPasswordForm(BaseForm):
 
     account_email: str | None = None
 
-    new_password = PasswordField(
-        _l("New password"),
-        validators=[InputRequired(message=_l("Enter a new password.")),
-                    Length(max=PASSWORD_MAX, message=_TOO_LONG),
-                    security.PasswordPolicy(lambda form: form.account_email)],
-        render_kw={"autocomplete": "new-password"},
-    )
-    repeat_password = PasswordField(
-        _l("New password again"),
-        validators=[InputRequired(message=_l("Enter the new password again.")),
-                    EqualTo("new_password", message=_l("The two new passwords are not the same."))],
-        render_kw={"autocomplete": "new-password"},
-    )
+    new_password, repeat_password = _new_password_fields(lambda form: form.account_email)
 
 
 # --- Step 1: e-mail address and password -----------------------------------------------------
