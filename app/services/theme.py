@@ -36,6 +36,7 @@ import hashlib
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass
+from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
@@ -381,10 +382,23 @@ def theme_tokens(theme: Mapping[str, Any] | None) -> dict[str, str]:
 def theme_css(theme: Mapping[str, Any] | None) -> str:
     """The stylesheet of a theme: its tokens on the themed root element (more specific than
     the base tokens' ``.utrecht-theme`` in tokens.css, so it wins whatever the order)."""
-    lines = [f"  {name}: {value};" for name, value in theme_tokens(theme).items()]
-    return "html.utrecht-theme {\n" + "\n".join(lines) + "\n}\n"
+    return _css_and_version(_colour_key(theme))[0]
 
 
 def theme_version(theme: Mapping[str, Any] | None) -> str:
     """Changes whenever the theme's stylesheet changes (for cache-busting URLs)."""
-    return hashlib.sha256(theme_css(theme).encode()).hexdigest()[:16]
+    return _css_and_version(_colour_key(theme))[1]
+
+
+def _colour_key(theme: Mapping[str, Any] | None) -> tuple[tuple[str, str], ...]:
+    """All a stylesheet depends on: the theme's colours (with the defaults filled in)."""
+    return tuple(sorted(effective_colours(theme).items()))
+
+
+@lru_cache(maxsize=256)
+def _css_and_version(colours: tuple[tuple[str, str], ...]) -> tuple[str, str]:
+    """Made once per set of colours: every page asks for the version in its stylesheet link."""
+    tokens = theme_tokens({"colours": dict(colours)})
+    css = "html.utrecht-theme {\n" + "\n".join(
+        f"  {name}: {value};" for name, value in tokens.items()) + "\n}\n"
+    return css, hashlib.sha256(css.encode()).hexdigest()[:16]
