@@ -1,6 +1,6 @@
-"""Logging in (password, then a second factor), logging out, the account pages; password
-hashing and role checks. The rules themselves (lockout, TOTP, password policy, session
-lifetime) live in ``app.security``.
+"""Logging in (password, then a second factor), logging out, the account pages; role
+checks. The rules themselves (lockout, TOTP, password policy, session lifetime) live in
+``app.security``; password hashing in ``app.services.passwords``.
 
 A login has two steps. After the password the session holds only a short-lived "pending"
 mark; Flask-Login's ``login_user`` runs after the second factor (or after enrolling one).
@@ -13,8 +13,6 @@ from collections.abc import Callable
 from functools import wraps
 from typing import Any, TypeVar
 
-from argon2 import PasswordHasher
-from argon2.exceptions import InvalidHashError, VerificationError
 from flask import (
     Blueprint,
     abort,
@@ -40,11 +38,11 @@ from app.i18n import _, _l, ngettext
 from app.models import User, utcnow
 from app.services import accounts, audit
 from app.services.errors import InvalidInput
+from app.services.passwords import hash_password, verify_password
 
 bp = Blueprint("auth", __name__)
-_hasher = PasswordHasher()
 # Verified against when the e-mail is unknown, so a failed login takes the same time.
-_DUMMY_HASH = _hasher.hash("wijkloket-dummy-password")
+_DUMMY_HASH = hash_password("wijkloket-dummy-password")
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -58,17 +56,6 @@ HOME_BY_ROLE = {
 LOGIN_RATE_LIMIT = "10 per minute"
 PASSWORD_MAX = 200
 CODE_MAX = 32
-
-
-def hash_password(password: str) -> str:
-    return _hasher.hash(password)
-
-
-def verify_password(stored_hash: str, password: str) -> bool:
-    try:
-        return _hasher.verify(stored_hash, password)
-    except (VerificationError, InvalidHashError):
-        return False
 
 
 @login_manager.user_loader

@@ -240,8 +240,8 @@ class SupportRequest(db.Model):
     reference: Mapped[str] = mapped_column(String(20), unique=True)
     # Idempotent submission: the same form token never creates a second request.
     submission_token: Mapped[str | None] = mapped_column(String(64), unique=True)
-    # With SECRET_KEY and the reference, derives the status page's secret (intake.status_token);
-    # a new salt revokes old links.
+    # With SECRET_KEY and the reference, derives the status page's secret
+    # (status_tokens.status_token); a new salt revokes old links.
     status_salt: Mapped[str] = mapped_column(String(32))
     channel: Mapped[str] = mapped_column(String(16))
     language: Mapped[str] = mapped_column(String(8))

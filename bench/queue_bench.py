@@ -263,8 +263,8 @@ FROM generate_series(1, {tenants}) t, generate_series(1, 20000) n
 def fill(conninfo: str, requests: int) -> None:
     import psycopg
 
-    from app.auth import hash_password
     from app.services.demo import DEMO_PASSWORD, DEMO_TOTP_SECRET
+    from app.services.passwords import hash_password
 
     sizes = {"tenants": TENANTS, "teams": TEAMS_PER_TENANT, "users": USERS_PER_TEAM,
              "wijken": WIJKEN, "buurten": BUURTEN, "requests": requests}

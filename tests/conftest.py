@@ -124,13 +124,13 @@ def app_config() -> dict[str, Any]:
 @pytest.fixture
 def app(migrated: str, app_config: dict[str, Any]) -> Iterator[Flask]:
     from app.extensions import db
-    from app.services import intake, routing
+    from app.services import routing, rulesets
 
     application = make_app(migrated, **app_config)
     application.test_client_class = IsolatedClient
     _empty_tables(application)
     routing._index_cache.clear()
-    intake._ruleset_cache.clear()
+    rulesets._ruleset_cache.clear()
     with application.app_context():
         yield application
         db.session.remove()

@@ -32,16 +32,11 @@ from app.i18n import _, _l, get_locale
 from app.models import SupportRequest, Team, Tenant
 from app.resident import steps
 from app.services import resident_messages
-from app.services.intake import (
-    find_by_submission_token,
-    new_submission_token,
-    request_by_status_token,
-    status_token,
-    submit_request,
-)
+from app.services.intake import find_by_submission_token, new_submission_token, submit_request
 from app.services.referrals import give_feedback
 from app.services.resident_messages import MESSAGE_MAX
 from app.services.routing import municipality_of
+from app.services.status_tokens import request_by_status_token, status_token
 from app.vocabulary import FEEDBACK_LABELS
 
 bp = Blueprint("resident", __name__)

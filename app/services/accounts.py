@@ -33,7 +33,6 @@ from sqlalchemy import func, or_, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import selectinload
 
-from app import auth
 from app.extensions import db
 from app.i18n import _, force_locale
 from app.models import AuditEvent, Partner, SupportRequest, Team, Tenant, User, utcnow
@@ -41,6 +40,7 @@ from app.security import password_problem
 from app.services import audit
 from app.services.errors import Conflict, DomainError, InvalidInput, NotFound
 from app.services.notices import mail, path_for, portal_url
+from app.services.passwords import hash_password
 
 ROLES = ("staff", "team_lead", "partner", "admin")
 TEAM_ROLES = ("staff", "team_lead")
@@ -356,7 +356,7 @@ def set_password(user: User, password: str, *, actor: User | None = None,
     problem = password_problem(password, user.email)
     if problem:
         raise InvalidInput(problem, "password")
-    user.password_hash = auth.hash_password(password)
+    user.password_hash = hash_password(password)
     user.password_changed_at = utcnow()
     audit.record("user.password_set", tenant_id=user.tenant_id, object_type="user",
                  object_id=user.id, method=method, **_actor_fields(actor, actor_label))
@@ -388,7 +388,7 @@ def _serializer() -> URLSafeTimedSerializer:
 def _unusable_hash() -> str:
     """A real argon2 hash of a secret nobody knows: no password matches it, and checking
     one against it takes as long as for any account (no timing difference at login)."""
-    return auth.hash_password(secrets.token_urlsafe(32))
+    return hash_password(secrets.token_urlsafe(32))
 
 
 def _fingerprint(user: User) -> str:

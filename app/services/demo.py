@@ -6,9 +6,9 @@ from dataclasses import dataclass
 
 from sqlalchemy import select
 
-from app.auth import hash_password
 from app.extensions import db
 from app.models import Partner, Team, Tenant, User, utcnow
+from app.services.passwords import hash_password
 from app.services.tenants import (
     TENANT_DIR,
     create_tenant,

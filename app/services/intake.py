@@ -7,11 +7,7 @@ loses the request: the gap becomes a task for the central intake team.
 
 from __future__ import annotations
 
-import base64
 import datetime as dt
-import hashlib
-import hmac
-import logging
 import secrets
 from dataclasses import dataclass, field
 from typing import Any
@@ -32,16 +28,11 @@ from app.models import (
 from app.services import audit, notices, notifications
 from app.services.referrals import open_referral
 from app.services.routing import Placement, owner_team, place, responsible
+from app.services.rulesets import ruleset_for
+from app.services.status_tokens import status_token as status_token  # app.api imports it here
 from app.services.tasks import add_task
 from app.workdays import add_working_days
-from referral_rules import (
-    Decision,
-    Route,
-    RulesetError,
-    evaluate,
-    load_ruleset_file,
-    ruleset_path,
-)
+from referral_rules import Decision, Route, evaluate
 from referral_rules import Ruleset as RulesRuleset
 from referral_rules.vocabulary import OWNER_DOMAIN
 
@@ -87,33 +78,6 @@ class IntakeData:
             facts["age"] = self.age
         facts.update(self.extra_facts)
         return facts
-
-
-log = logging.getLogger("wijkloket.intake")
-
-_ruleset_cache: dict[str, tuple[float, RulesRuleset]] = {}
-
-
-def ruleset_for(tenant: Tenant) -> RulesRuleset:
-    """The tenant's ruleset, reloaded when its file changes.
-
-    A changed file that does not validate is refused as a whole: the previous version stays
-    active (and the error is logged) until the file is fixed.
-    """
-    path = ruleset_path(tenant.ruleset)
-    mtime = path.stat().st_mtime
-    cached = _ruleset_cache.get(tenant.ruleset)
-    if cached is None or cached[0] != mtime:
-        try:
-            cached = (mtime, load_ruleset_file(path))
-        except RulesetError:
-            if cached is None:
-                raise
-            log.error("ruleset %s changed but is invalid; the previous version stays active",
-                      tenant.ruleset, exc_info=True)
-            cached = (mtime, cached[1])
-        _ruleset_cache[tenant.ruleset] = cached
-    return cached[1]
 
 
 def next_reference(year: int) -> str:
@@ -279,27 +243,6 @@ def refer_route(
                   due_date=add_working_days(today, deadline_days), rule_ids=list(route.rule_ids),
                   reason=" ".join(reason.title for reason in route.reasons),
                   ruleset_version=ruleset.version)
-
-
-def status_token(request: SupportRequest) -> str:
-    """The secret that opens a request's status page (with its reference).
-
-    Derived, not stored: HMAC of the request's salt and reference under SECRET_KEY, so every
-    e-mail can carry the link and a new salt revokes it.
-    """
-    key = current_app.config["SECRET_KEY"].encode()
-    digest = hmac.new(key, f"status:{request.status_salt}:{request.reference}".encode(),
-                      hashlib.sha256).digest()
-    return base64.urlsafe_b64encode(digest).decode()[:16]
-
-
-def request_by_status_token(tenant: Tenant, reference: str, token: str) -> SupportRequest | None:
-    """The request when reference and token match; None otherwise (no hint which was wrong)."""
-    request = db.session.scalar(select(SupportRequest).where(
-        SupportRequest.tenant_id == tenant.id, SupportRequest.reference == reference.upper()))
-    if request is None or not hmac.compare_digest(status_token(request), token or ""):
-        return None
-    return request
 
 
 def new_submission_token() -> str:

@@ -11,6 +11,7 @@ from flask import current_app, render_template
 from app.i18n import _, force_locale
 from app.models import Partner, Referral, SupportRequest, Team, Tenant
 from app.services.outbox import enqueue
+from app.services.status_tokens import status_token
 
 
 def path_for(endpoint: str, **values: object) -> str:
@@ -190,8 +191,6 @@ def to_resident(tenant: Tenant, request: SupportRequest, event: str,
     an e-mail address (that is what they gave it for), opted in to updates or not."""
     if not request.contact_email or not (request.email_updates or asked):
         return
-    from app.services.intake import status_token  # intake imports this module
-
     link = portal_url(path_for("resident.status", tenant=tenant.slug, reference=request.reference,
                               token=status_token(request)))
     key = key or (f"referral-{referral.id}-resident-{event}" if referral is not None

@@ -18,6 +18,7 @@ from app.lifecycle import BACK_TO_OWNER, LIVE_STATES, IllegalTransition, check_t
 from app.models import Partner, Referral, SupportRequest, Task, Team, Tenant, User, utcnow
 from app.services import audit, notices, notifications
 from app.services.errors import Conflict, InvalidInput, NotFound
+from app.services.rulesets import ruleset_for
 from app.services.tasks import add_task
 from app.vocabulary import REFERRAL_STATE_LABELS, label
 from app.workdays import add_working_days
@@ -69,8 +70,6 @@ def target_key(target: Partner | Team) -> str:
 def refer_by_hand(user: User, request: SupportRequest, domain: str, target: str,
                   reason: str) -> Referral:
     """Staff add a referral the rules did not make (an override: logged with the reason)."""
-    from app.services.intake import ruleset_for
-
     reason = required_reason(reason, _("Say why you refer by hand."))
     if request.status == "closed":
         raise Conflict(_("This request is closed."))

@@ -15,8 +15,9 @@ from app.lifecycle import LIVE_STATES
 from app.models import Referral, SupportRequest, Team, Tenant, User
 from app.services import audit
 from app.services.errors import Conflict, InvalidInput
-from app.services.intake import IntakeData, refer_route, ruleset_for
+from app.services.intake import IntakeData, refer_route
 from app.services.routing import Placement
+from app.services.rulesets import ruleset_for
 from app.services.tasks import add_task
 from referral_rules import Decision, evaluate
 from referral_rules.vocabulary import LIFE_AREAS

@@ -102,14 +102,14 @@ def _answer_too_many_when_asked(application: Flask) -> None:
 
 def _live_app(database_url: str) -> Flask:
     from app.extensions import db
-    from app.services import intake, routing
+    from app.services import routing, rulesets
     from app.services.demo import seed_demo
 
     application = make_app(database_url, LANGUAGES=languages_under_test())
     _answer_too_many_when_asked(application)
     _empty_tables(application)
     routing._index_cache.clear()
-    intake._ruleset_cache.clear()
+    rulesets._ruleset_cache.clear()
     with application.app_context():
         seed_demo()
         db.session.remove()

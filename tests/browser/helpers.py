@@ -66,7 +66,8 @@ class Site:
         from sqlalchemy import select
 
         from app.models import Tenant
-        from app.services.intake import IntakeData, status_token, submit_request
+        from app.services.intake import IntakeData, submit_request
+        from app.services.status_tokens import status_token
 
         answers: dict[str, Any] = {
             "for_whom": "zelf", "life_areas": ("geld",), "urgency": "normaal",

@@ -351,11 +351,11 @@ def pg_app(private_postgres: PrivateCluster) -> Iterator[Flask]:
     """The web app on the private cluster: schema by the migrations, the demo tenant seeded."""
     from flask_migrate import upgrade
 
-    from app.services import intake, routing
+    from app.services import routing, rulesets
     from app.services.demo import seed_demo
 
     routing._index_cache.clear()
-    intake._ruleset_cache.clear()
+    rulesets._ruleset_cache.clear()
     application = make_app(private_postgres.url)
     application.test_client_class = IsolatedClient
     with application.app_context():
@@ -369,7 +369,7 @@ def pg_app(private_postgres: PrivateCluster) -> Iterator[Flask]:
             db.session.remove()
             db.engine.dispose()
         routing._index_cache.clear()
-        intake._ruleset_cache.clear()
+        rulesets._ruleset_cache.clear()
 
 
 def _open_form(client: Any, **changes: Any) -> dict[str, Any]:

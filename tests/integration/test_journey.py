@@ -179,11 +179,11 @@ def test_a_broken_ruleset_file_is_refused_and_the_previous_one_stays_active(
         client, demo, tmp_path, monkeypatch):
     import os
 
-    from app.services import intake
+    from app.services import rulesets
 
     good = tmp_path / "demo.yaml"
-    good.write_text(intake.ruleset_path("demo").read_text())
-    monkeypatch.setattr(intake, "ruleset_path", lambda slug: good)
+    good.write_text(rulesets.ruleset_path("demo").read_text())
+    monkeypatch.setattr(rulesets, "ruleset_path", lambda slug: good)
     _submit(client)  # loads and caches the good ruleset
     good.write_text("name: Kapot\nrules:\n  - {id: x, title: X, when: {}, then: {route: pizza}}\n")
     os.utime(good, (1, 2_000_000_000))  # a different modification time
