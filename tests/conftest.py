@@ -3,6 +3,9 @@ PostgreSQL URL to run the same suite there (``make test`` does both).
 
 The schema is created once per run by the Alembic migrations, as in production; each test
 starts from empty tables.
+
+Rows a test needs beyond the demo municipality (another municipality, a team, a partner with
+its service, an account, a request, a referral, a task) come from ``tests/factories.py``.
 """
 
 from __future__ import annotations

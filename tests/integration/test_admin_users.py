@@ -18,11 +18,12 @@ from sqlalchemy import func, select
 from app import security
 from app.extensions import db
 from app.i18n import force_locale
-from app.models import AuditEvent, CapturedMail, OutboxMessage, Partner, Team, Tenant, User, utcnow
+from app.models import AuditEvent, CapturedMail, OutboxMessage, Partner, Team, User
 from app.services import accounts
 from app.services.demo import DEMO_PASSWORD
 from app.services.errors import Conflict
 from app.worker import process_batch
+from tests import factories
 from tests.conftest import csrf_token, login
 from tests.integration.helpers import check_page
 
@@ -143,21 +144,14 @@ def admin(app: Any, demo: Any) -> Any:
 @pytest.fixture
 def elsewhere(demo: Any) -> dict[str, Any]:
     """Another municipality with a team, an administrator and a staff member."""
-    other = Tenant(slug="elders", name="Elders", gemeentecode="GM9998", ruleset="demo")
-    db.session.add(other)
-    db.session.flush()
-    team = Team(tenant_id=other.id, key="elders", name="Team Elders", kind="wijkteam")
-    db.session.add(team)
-    db.session.flush()
-    hashed = account(ADMIN).password_hash  # the demo password
-    people = {}
-    for email, role in (("admin@elders.example", "admin"), ("staff@elders.example", "staff")):
-        user = User(tenant_id=other.id, email=email, name=f"Elders {role}", role=role,
-                    team_id=team.id if role == "staff" else None, password_hash=hashed,
-                    active=True, totp_secret=pyotp.random_base32(), mfa_enabled_at=utcnow(),
-                    recovery_codes=[])
-        db.session.add(user)
-        people[role] = user
+    other = factories.tenant("elders", name="Elders")
+    team = factories.team(other, "elders", name="Team Elders")
+    people = {
+        "admin": factories.user(other, role="admin", email="admin@elders.example",
+                                name="Elders admin"),
+        "staff": factories.user(other, role="staff", team=team, email="staff@elders.example",
+                                name="Elders staff"),
+    }
     db.session.commit()
     return {"tenant": other, "team": team, **people}
 

@@ -16,12 +16,12 @@ from app.models import (
     Referral,
     SavedFilter,
     SupportRequest,
-    Task,
     Team,
     User,
 )
 from app.services import accounts, replies
 from app.services.legal import local_today
+from tests import factories
 from tests.conftest import login
 from tests.integration.helpers import form_data, submit_form
 
@@ -43,9 +43,7 @@ def world(client, demo):
     client.delete_cookie("session")
     request = db.session.scalar(select(SupportRequest))
     referral = db.session.scalar(select(Referral))
-    task = Task(tenant_id=request.tenant_id, request_id=request.id,
-                team_id=request.owner_team_id, kind="crisis", reason="test")
-    db.session.add(task)
+    task = factories.task(request)
     db.session.commit()
     colleague = db.session.scalar(select(User.id).where(
         User.email == "noord@demo.wijkloket.example"))
@@ -246,21 +244,8 @@ def test_a_wrong_password_does_not_log_in(client, demo):
 
 def test_another_municipality_s_request_is_not_found_by_anyone_here(app, world):
     """Ids and references of another tenant answer 404 for every role of this tenant."""
-    from app.models import Team, Tenant
-
-    other = Tenant(slug="elders", name="Elders", gemeentecode="GM9998", ruleset="demo")
-    db.session.add(other)
-    db.session.flush()
-    team = Team(tenant_id=other.id, key="t", name="Team Elders", kind="wijkteam")
-    db.session.add(team)
-    db.session.flush()
-    mine = db.session.scalar(select(SupportRequest))
-    foreign = SupportRequest(
-        tenant_id=other.id, reference="WL-2026-999999", status_salt="x", channel="web",
-        language="nl", for_whom="zelf", life_areas=["geld"], description="Elders",
-        urgency="normaal", priority="normaal", owner_team_id=team.id, decision={"routes": []},
-        ruleset_version=mine.ruleset_version)
-    db.session.add(foreign)
+    team = factories.team(factories.tenant("elders", name="Elders"), name="Team Elders")
+    factories.support_request(team, reference="WL-2026-999999", description="Elders")
     db.session.commit()
     for role, email in ROLES.items():
         if email is None:

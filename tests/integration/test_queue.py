@@ -18,13 +18,13 @@ from app.models import (
     SavedFilter,
     SupportRequest,
     Team,
-    Tenant,
     User,
     utcnow,
 )
 from app.services import legal
 from app.services import queue as service
 from app.services.queue import QueueFilter, Scope
+from tests import factories
 from tests.conftest import csrf_token, logged_in
 from tests.integration.helpers import check_page
 
@@ -47,34 +47,17 @@ def make_request(team: Team, *, domains: tuple[str, ...] = ("wijkteam",),
                  days_ago: float = 1, **fields: object) -> SupportRequest:
     """A request owned by ``team``, routed to ``domains`` (added to the session)."""
     priority = str(fields.pop("priority", "normaal"))
-    values: dict[str, object] = {"channel": "web", "status": "new", **fields}
-    request = SupportRequest(
-        tenant_id=team.tenant_id, reference=f"WL-2026-{next(_numbers) + 500000:06d}",
-        status_salt="salt", language="nl", for_whom="zelf",
-        life_areas=["geld"], description="Een vraag.", urgency=priority, priority=priority,
-        owner_team_id=team.id, ruleset_version="test", created_at=_received(days_ago),
-        decision={"routes": [{"domain": domain, "rule_ids": [f"{domain}-regel"],
-                              "reasons": [{"rule_id": f"{domain}-regel",
-                                           "title": 'Titel met "domain": "jeugd" erin',
-                                           "basis": "", "matched": []}],
-                              "life_areas": [], "deadline_days": None,
-                              "requires_consent": False} for domain in domains],
-                  "priority": priority, "tasks": [], "fired_rule_ids": [],
-                  "ruleset_version": "test", "age": 40},
-        **values)
-    db.session.add(request)
-    db.session.flush()
-    return request
+    # A rule title that looks like JSON: the domain filter must read the routes, not the text.
+    decision = factories.decision(domains, priority=priority,
+                                  title='Titel met "domain": "jeugd" erin')
+    return factories.support_request(team, domains=domains, priority=priority,
+                                     created_at=_received(days_ago), decision=decision,
+                                     **fields)
 
 
 def make_referral(request: SupportRequest, domain: str, state: str = "sent",
                   due: dt.date | None = None, **fields: object) -> Referral:
-    referral = Referral(tenant_id=request.tenant_id, request_id=request.id, domain=domain,
-                        state=state, due_date=due or _days(10), rule_ids=[], reason="",
-                        ruleset_version="test", **fields)
-    db.session.add(referral)
-    db.session.flush()
-    return referral
+    return factories.referral(request, domain, state=state, due=due or _days(10), **fields)
 
 
 def _team(key: str) -> Team:
@@ -129,13 +112,8 @@ def world(demo):
     # A referral made by staff later, to a domain the decision had no route to.
     make_referral(made["urgent_mine"], "verslaving", "in_progress", _days(-1))
     make_referral(made["zuid"], "ggz", "sent", _days(-2), escalated_at=utcnow())
-    other = Tenant(slug="elders", name="Elders", gemeentecode="GM9998", ruleset="demo")
-    db.session.add(other)
-    db.session.flush()
-    elders_team = Team(tenant_id=other.id, key="noord", name="Wijkteam Elders",
-                       kind="wijkteam")
-    db.session.add(elders_team)
-    db.session.flush()
+    other = factories.tenant("elders", name="Elders")
+    elders_team = factories.team(other, "noord", name="Wijkteam Elders")
     made["elders"] = make_request(elders_team, priority="crisis", coordinator_id=noor.id,
                                   channel="telefoon", wijk_code="WK999901",
                                   domains=("wmo",), days_ago=50)
