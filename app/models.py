@@ -28,6 +28,17 @@ from sqlalchemy import (
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.extensions import db
+from app.lifecycle import REQUEST_CLOSED, REQUEST_INITIAL
+from app.limits import (
+    ADDRESS_MAX,
+    EMAIL_MAX,
+    HOUSE_NUMBER_MAX,
+    NAME_MAX,
+    PHONE_MAX,
+    REPLY_TITLE_MAX,
+    SAVED_FILTER_NAME_MAX,
+    SUBMISSION_TOKEN_MAX,
+)
 
 
 def utcnow() -> dt.datetime:
@@ -43,7 +54,10 @@ class Tenant(db.Model):
     name: Mapped[str] = mapped_column(String(200))
     gemeentecode: Mapped[str] = mapped_column(String(6))
     ruleset: Mapped[str] = mapped_column(String(64))  # slug of referral_rules/rulesets/<slug>.yaml
-    contact_email: Mapped[str | None] = mapped_column(String(254))
+    # The municipality's own closing days (ISO dates) from its tenant file: not working days
+    # for referral and reply periods (app/calendar.py); legal terms ignore them.
+    closing_days: Mapped[list[str] | None] = mapped_column(JSON)
+    contact_email: Mapped[str | None] = mapped_column(String(EMAIL_MAX))
     # From the tenant file, checked by app/services/theme.py (which says what they hold):
     # the look (name shown, colours, logo type) and the contact details for residents.
     theme: Mapped[dict[str, Any] | None] = mapped_column(JSON)
@@ -106,7 +120,7 @@ class Team(db.Model):
     name: Mapped[str] = mapped_column(String(200))
     # central_intake, wijkteam, jeugdteam, cooperative
     kind: Mapped[str] = mapped_column(String(32))
-    email: Mapped[str | None] = mapped_column(String(254))
+    email: Mapped[str | None] = mapped_column(String(EMAIL_MAX))
     is_central_intake: Mapped[bool] = mapped_column(Boolean, default=False)
 
     __table_args__ = (UniqueConstraint("tenant_id", "key"),)
@@ -122,7 +136,7 @@ class Partner(db.Model):
     tenant_id: Mapped[int] = mapped_column(ForeignKey("tenant.id"), index=True)
     key: Mapped[str] = mapped_column(String(64))
     name: Mapped[str] = mapped_column(String(200))
-    email: Mapped[str | None] = mapped_column(String(254))
+    email: Mapped[str | None] = mapped_column(String(EMAIL_MAX))
     webhook_url: Mapped[str | None] = mapped_column(String(500))
     webhook_secret: Mapped[str | None] = mapped_column(String(200))  # "whsec_…" (Standard Webhooks)
     # After a rotation the old secret signs too, for WEBHOOK_SECRET_OVERLAP_HOURS, so the
@@ -159,8 +173,8 @@ class User(UserMixin, db.Model):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     tenant_id: Mapped[int] = mapped_column(ForeignKey("tenant.id"), index=True)
-    email: Mapped[str] = mapped_column(String(254))
-    name: Mapped[str] = mapped_column(String(200))
+    email: Mapped[str] = mapped_column(String(EMAIL_MAX))
+    name: Mapped[str] = mapped_column(String(NAME_MAX))
     password_hash: Mapped[str] = mapped_column(String(200))
     role: Mapped[str] = mapped_column(String(16))  # staff, team_lead, partner, admin
     team_id: Mapped[int | None] = mapped_column(ForeignKey("team.id"))
@@ -211,6 +225,10 @@ class ReferenceCounter(db.Model):
     value: Mapped[int] = mapped_column(Integer, default=0)
 
 
+#: The condition of the partial indexes on open requests (the queries say ``!= REQUEST_CLOSED``).
+_OPEN_REQUEST = f"status <> '{REQUEST_CLOSED}'"
+
+
 class SupportRequest(db.Model):
     """A resident's question (melding), from intake to closure."""
 
@@ -222,14 +240,17 @@ class SupportRequest(db.Model):
               postgresql_include=["status", "priority", "coordinator_id", "channel", "wijk_code",
                                   "buurt_code"]),
         Index("ix_request_open_queue", "tenant_id", "owner_team_id", "priority", "created_at", "id",
-              postgresql_where=text("status <> 'closed'"), sqlite_where=text("status <> 'closed'"),
+              postgresql_where=text(_OPEN_REQUEST), sqlite_where=text(_OPEN_REQUEST),
               postgresql_include=["status", "coordinator_id", "channel", "wijk_code",
                                   "buurt_code"]),
         Index("ix_request_wmo_application", "tenant_id", "wmo_application_on",
               postgresql_where=text("wmo_application_on IS NOT NULL AND wmo_decision_on IS NULL"),
               sqlite_where=text("wmo_application_on IS NOT NULL AND wmo_decision_on IS NULL")),
+        Index("ix_request_legal_due", "tenant_id", "owner_team_id", "legal_due_on",
+              postgresql_where=text("legal_due_on IS NOT NULL"),
+              sqlite_where=text("legal_due_on IS NOT NULL")),
         Index("ix_request_open_address", "tenant_id", "postcode",
-              postgresql_where=text("status <> 'closed'"), sqlite_where=text("status <> 'closed'")),
+              postgresql_where=text(_OPEN_REQUEST), sqlite_where=text(_OPEN_REQUEST)),
         Index("ix_request_merged_into", "merged_into_id",
               postgresql_where=text("merged_into_id IS NOT NULL"),
               sqlite_where=text("merged_into_id IS NOT NULL")),
@@ -239,7 +260,7 @@ class SupportRequest(db.Model):
     tenant_id: Mapped[int] = mapped_column(ForeignKey("tenant.id"), index=True)
     reference: Mapped[str] = mapped_column(String(20), unique=True)
     # Idempotent submission: the same form token never creates a second request.
-    submission_token: Mapped[str | None] = mapped_column(String(64), unique=True)
+    submission_token: Mapped[str | None] = mapped_column(String(SUBMISSION_TOKEN_MAX), unique=True)
     # With SECRET_KEY and the reference, derives the status page's secret
     # (status_tokens.status_token); a new salt revokes old links.
     status_salt: Mapped[str] = mapped_column(String(32))
@@ -247,8 +268,9 @@ class SupportRequest(db.Model):
     language: Mapped[str] = mapped_column(String(8))
     for_whom: Mapped[str] = mapped_column(String(8))
     postcode: Mapped[str | None] = mapped_column(String(6))
-    house_number: Mapped[str | None] = mapped_column(String(12))
-    address: Mapped[str | None] = mapped_column(String(200))  # free text, without a postcode
+    house_number: Mapped[str | None] = mapped_column(String(HOUSE_NUMBER_MAX))
+    # Free text, without a postcode.
+    address: Mapped[str | None] = mapped_column(String(ADDRESS_MAX))
     no_fixed_address: Mapped[bool] = mapped_column(Boolean, default=False)
     birth_date: Mapped[dt.date | None] = mapped_column(Date)
     age: Mapped[int | None] = mapped_column(Integer)
@@ -257,9 +279,9 @@ class SupportRequest(db.Model):
     urgency: Mapped[str] = mapped_column(String(8))
     priority: Mapped[str] = mapped_column(String(8))
     housing: Mapped[str | None] = mapped_column(String(24))
-    contact_name: Mapped[str | None] = mapped_column(String(200))
-    contact_email: Mapped[str | None] = mapped_column(String(254))
-    contact_phone: Mapped[str | None] = mapped_column(String(32))
+    contact_name: Mapped[str | None] = mapped_column(String(NAME_MAX))
+    contact_email: Mapped[str | None] = mapped_column(String(EMAIL_MAX))
+    contact_phone: Mapped[str | None] = mapped_column(String(PHONE_MAX))
     contact_preferred: Mapped[str | None] = mapped_column(String(16))
     consent_share: Mapped[bool] = mapped_column(Boolean, default=False)
     email_updates: Mapped[bool] = mapped_column(Boolean, default=False)
@@ -285,7 +307,8 @@ class SupportRequest(db.Model):
     wijk_code: Mapped[str | None] = mapped_column(String(12))
     owner_team_id: Mapped[int] = mapped_column(ForeignKey("team.id"))
     coordinator_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
-    status: Mapped[str] = mapped_column(String(16), default="new")  # new, in_progress, closed
+    # One of app/lifecycle.py's REQUEST_STATES, changed only through its machine.
+    status: Mapped[str] = mapped_column(String(16), default=REQUEST_INITIAL)
     decision: Mapped[dict[str, Any]] = mapped_column(JSON)
     ruleset_version: Mapped[str] = mapped_column(String(64))
     created_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
@@ -305,6 +328,11 @@ class SupportRequest(db.Model):
     waiting_since: Mapped[dt.datetime | None] = mapped_column(DateTime)
     waiting_reminded_at: Mapped[dt.datetime | None] = mapped_column(DateTime)
     paused_days: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    # The legal clocks as the queue reads them, written on every insert and update by
+    # app/services/legal.py (keep_clock): the earliest due date of the running clocks without
+    # the current wait, and the Dutch day that wait began.
+    legal_due_on: Mapped[dt.date | None] = mapped_column(Date)
+    legal_paused_on: Mapped[dt.date | None] = mapped_column(Date)
     # Set when this request was merged into another (a duplicate); its history stays.
     merged_into_id: Mapped[int | None] = mapped_column(ForeignKey("support_request.id"))
 
@@ -382,7 +410,7 @@ class SavedFilter(db.Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     tenant_id: Mapped[int] = mapped_column(ForeignKey("tenant.id"), index=True)
     user_id: Mapped[int] = mapped_column(ForeignKey("user_account.id"), index=True)
-    name: Mapped[str] = mapped_column(String(80))
+    name: Mapped[str] = mapped_column(String(SAVED_FILTER_NAME_MAX))
     params: Mapped[dict[str, Any]] = mapped_column(JSON)
     created_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
 
@@ -396,7 +424,7 @@ class ReplyTemplate(db.Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     tenant_id: Mapped[int] = mapped_column(ForeignKey("tenant.id"), index=True)
     key: Mapped[str] = mapped_column(String(64))
-    title: Mapped[str] = mapped_column(String(200))
+    title: Mapped[str] = mapped_column(String(REPLY_TITLE_MAX))
     audience: Mapped[str] = mapped_column(String(12))  # resident, partner
     body: Mapped[str] = mapped_column(Text)
     updated_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))

@@ -20,11 +20,12 @@ from dataclasses import dataclass
 from flask import current_app
 from sqlalchemy import select
 
+from app.calendar import today as local_today
 from app.extensions import db
 from app.models import Referral, Tenant, utcnow
 from app.services import audit, notices, notifications, resident_messages
+from app.services.calendars import calendar_for
 from app.services.referrals import expire
-from app.workdays import add_working_days
 
 log = logging.getLogger("wijkloket.scheduler")
 
@@ -60,7 +61,7 @@ def _leads(referral: Referral) -> list[str]:
 
 def run_due(today: dt.date | None = None) -> SchedulerResult:
     """Take every due step for every waiting referral; returns what was done."""
-    today = today or dt.date.today()
+    today = today or local_today()
     grace = current_app.config["REFERRAL_EXPIRY_GRACE_DAYS"]
     result = SchedulerResult()
     for referral_id in _due(today):
@@ -71,7 +72,8 @@ def run_due(today: dt.date | None = None) -> SchedulerResult:
         tenant = db.session.get(Tenant, referral.tenant_id)
         assert tenant is not None
         request = referral.request
-        if today >= add_working_days(referral.due_date, grace):
+        calendar = calendar_for(tenant)
+        if today >= calendar.add_working_days(referral.due_date, grace):
             expire(referral)
             result.expired += 1
         else:
@@ -81,7 +83,8 @@ def run_due(today: dt.date | None = None) -> SchedulerResult:
                 audit.record("referral.reminded", tenant_id=tenant.id, object_type="referral",
                              object_id=referral.id, actor_label="scheduler")
                 result.reminded += 1
-            if referral.escalated_at is None and today >= add_working_days(referral.due_date, 1):
+            if referral.escalated_at is None and today >= calendar.add_working_days(
+                    referral.due_date, 1):
                 notices.referral_overdue(tenant, request, referral, _leads(referral))
                 notifications.notify(
                     notifications.team_members(request.owner_team_id, leads_only=True),

@@ -12,6 +12,7 @@ from stdnum.nl import bsn
 
 from app.extensions import db
 from app.i18n import _
+from app.limits import NOTE_MAX, REASON_MAX
 from app.models import (
     AuditEvent,
     ContactMoment,
@@ -26,9 +27,8 @@ from app.models import (
 )
 from app.services import audit, notices
 from app.services.errors import Conflict, InvalidInput
-from app.services.referrals import REASON_MAX, owned_request
+from app.services.referrals import owned_request
 
-NOTE_MAX = 4000
 #: Referrals whose receiver is still working with the resident and hears about updates.
 SHARED_STATES = ("sent", "accepted", "in_progress")
 CONTACT_KINDS = ("called", "no_answer", "spoke", "visited", "not_home", "message", "letter")

@@ -13,11 +13,13 @@ from typing import Any
 from sqlalchemy import or_, select
 from sqlalchemy.orm import selectinload
 
+from app.calendar import Calendar
+from app.calendar import today as local_today
 from app.extensions import db
-from app.lifecycle import LIVE_STATES
+from app.lifecycle import LIVE_STATES, REQUEST_CLOSED, REQUEST_IN_PROGRESS
 from app.models import OutboxMessage, Referral, SupportRequest, Task, Team, Tenant, User
 from app.services import legal
-from app.workdays import add_working_days
+from app.services.calendars import calendar_for
 
 KINDS = ("request_without_owner", "request_stranded", "coordinator_gone", "referral_overdue",
          "dead_letter", "task_unassigned", "legal_deadline_passed")
@@ -55,7 +57,7 @@ class CracksReport:
 
 
 def find_cracks(tenant: Tenant | None = None, today: dt.date | None = None) -> CracksReport:
-    today = today or dt.date.today()
+    today = today or local_today()
     tenants = [tenant] if tenant else list(db.session.scalars(select(Tenant).order_by(Tenant.id)))
     report = CracksReport()
     for current in tenants:
@@ -63,10 +65,10 @@ def find_cracks(tenant: Tenant | None = None, today: dt.date | None = None) -> C
     return report
 
 
-def _last_day_waited_too_long(today: dt.date) -> dt.date:
+def _last_day_waited_too_long(today: dt.date, calendar: Calendar) -> dt.date:
     """The latest creation day of a task that, today, has waited more than a working day."""
     day = today - dt.timedelta(days=1)
-    while not today > add_working_days(day, 1):
+    while not today > calendar.add_working_days(day, 1):
         day -= dt.timedelta(days=1)
     return day
 
@@ -76,7 +78,7 @@ def _for_tenant(tenant: Tenant, today: dt.date, report: CracksReport) -> None:
     municipality (no per-request loading)."""
     slug = tenant.slug
     teams = select(Team.id).where(Team.tenant_id == tenant.id)
-    open_request = (SupportRequest.tenant_id == tenant.id, SupportRequest.status != "closed")
+    open_request = (SupportRequest.tenant_id == tenant.id, SupportRequest.status != REQUEST_CLOSED)
 
     def owner(team_id: int | None, known: set[int]) -> int | None:
         return team_id if team_id in known else None
@@ -95,7 +97,7 @@ def _for_tenant(tenant: Tenant, today: dt.date, report: CracksReport) -> None:
                                       Task.state == "open").exists()
     for request_id, reference, team_id in db.session.execute(select(
             SupportRequest.id, SupportRequest.reference, SupportRequest.owner_team_id).where(
-            *open_request, SupportRequest.status == "in_progress",
+            *open_request, SupportRequest.status == REQUEST_IN_PROGRESS,
             SupportRequest.coordinator_id.is_(None), ~live_referral, ~open_task)
             .order_by(SupportRequest.id)):
         report.cracks.append(Crack("request_stranded", slug, owner(team_id, known),
@@ -116,11 +118,10 @@ def _for_tenant(tenant: Tenant, today: dt.date, report: CracksReport) -> None:
                                    "the coordinator's account is closed" if not active else
                                    "the coordinator is no longer in the owning team"))
 
-    # Legal clocks: only requests old enough for a clock to have run out are looked at.
-    investigation_start = dt.datetime.combine(today - legal.WMO_INVESTIGATION, dt.time())
+    # Legal clocks: only requests whose stored clock has run out are looked at (a wait for
+    # the resident can hold it still; legal.overdue decides).
     candidates = db.session.scalars(select(SupportRequest).where(
-        *open_request, or_(SupportRequest.created_at < investigation_start,
-                           SupportRequest.wmo_application_on < today - legal.WMO_DECISION))
+        *open_request, SupportRequest.legal_due_on < today)
         .order_by(SupportRequest.id)).all()
     for request in candidates:
         for deadline in legal.overdue(request, today):
@@ -129,7 +130,8 @@ def _for_tenant(tenant: Tenant, today: dt.date, report: CracksReport) -> None:
                                        request.id, request.reference,
                                        f"{deadline.kind} was due {deadline.due.isoformat()}"))
 
-    waited_since = dt.datetime.combine(_last_day_waited_too_long(today) + dt.timedelta(days=1),
+    waited_since = dt.datetime.combine(_last_day_waited_too_long(today, calendar_for(tenant))
+                                         + dt.timedelta(days=1),
                                        dt.time())
     for task_id, team_id, kind, created_at, reference in db.session.execute(select(
             Task.id, Task.team_id, Task.kind, Task.created_at, SupportRequest.reference)

@@ -17,21 +17,22 @@ from flask import current_app
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
+from app.calendar import NATIONAL
 from app.extensions import db
 from app.i18n import force_locale, ngettext
 from app.models import ScheduledRun, Team, Tenant, User
 from app.services import cracks
+from app.services.calendars import calendar_for
 from app.services.legal import LOCAL
 from app.services.notices import mail, portal_url
 from app.services.notifications import STAFF_ROLES
-from app.workdays import is_working_day
 
 log = logging.getLogger("wijkloket.digest")
 
 
 def _due_today(now: dt.datetime) -> dt.date | None:
     local = now.astimezone(LOCAL)
-    if local.hour < current_app.config["DIGEST_HOUR"] or not is_working_day(local.date()):
+    if local.hour < current_app.config["DIGEST_HOUR"] or not NATIONAL.is_working_day(local.date()):
         return None
     return local.date()
 
@@ -43,6 +44,8 @@ def send_digests(now: dt.datetime | None = None) -> int:
         return 0
     sent = 0
     for tenant in db.session.scalars(select(Tenant).order_by(Tenant.id)).all():
+        if not calendar_for(tenant).is_working_day(today):
+            continue  # the municipality's own closing day
         run = f"digest:{tenant.id}:{today.isoformat()}"
         if db.session.get(ScheduledRun, run) is not None:
             continue

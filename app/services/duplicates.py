@@ -18,17 +18,17 @@ from sqlalchemy import and_, func, or_, select
 
 from app.extensions import db
 from app.i18n import _, force_locale
-from app.lifecycle import LIVE_STATES
+from app.lifecycle import LIVE_STATES, REQUEST_CLOSED
 from app.models import SupportRequest, User, utcnow
-from app.services import audit
-from app.services.errors import Conflict, InvalidInput
+from app.services import audit, request_states
+from app.services.errors import InvalidInput
 
 WINDOW = dt.timedelta(days=30)
 
 
 def _open_others(request: SupportRequest) -> list[object]:
     return [SupportRequest.tenant_id == request.tenant_id, SupportRequest.id != request.id,
-            SupportRequest.status != "closed", SupportRequest.merged_into_id.is_(None)]
+            SupportRequest.status != REQUEST_CLOSED, SupportRequest.merged_into_id.is_(None)]
 
 
 def _same_address(request: SupportRequest) -> object | None:
@@ -78,8 +78,7 @@ def merge(user: User, survivor: SupportRequest, duplicate_reference: str) -> Sup
                       if other.reference == duplicate_reference), None)
     if duplicate is None or duplicate.owner_team_id != user.team_id:
         raise InvalidInput(_("Choose a possible duplicate of your team."), "duplicate")
-    if survivor.status == "closed":
-        raise Conflict(_("This request is closed."))
+    request_states.ensure_open(survivor)
     now = utcnow()
     moved_tasks = [task for task in duplicate.tasks if task.state == "open"]
     for task in moved_tasks:
@@ -89,8 +88,9 @@ def merge(user: User, survivor: SupportRequest, duplicate_reference: str) -> Sup
         referral.request_id = survivor.id
     with force_locale("nl"):
         note = _("Merged into %(reference)s (a duplicate).", reference=survivor.reference)
+    request_states.move(duplicate, REQUEST_CLOSED, user)
     duplicate.merged_into_id = survivor.id
-    duplicate.status, duplicate.closed_at, duplicate.close_note = "closed", now, note
+    duplicate.closed_at, duplicate.close_note = now, note
     details = {"tasks": [t.id for t in moved_tasks], "referrals": [r.id for r in moved_referrals]}
     audit.record("request.merged_into", tenant_id=duplicate.tenant_id,
                  object_type="support_request", object_id=duplicate.id, actor=user,

@@ -12,16 +12,13 @@ from sqlalchemy import select
 
 from app.extensions import db
 from app.i18n import _, force_locale
+from app.lifecycle import REQUEST_IN_PROGRESS, REQUEST_NEW
 from app.models import SupportRequest, Team, User, utcnow
-from app.services import audit, notifications
+from app.services import audit, notifications, request_states
 from app.services.errors import Conflict, InvalidInput, NotFound
 from app.services.referrals import owned_request, request_for_staff, required_reason
+from app.services.request_states import ensure_open
 from app.services.tasks import add_task
-
-
-def _open(request: SupportRequest) -> None:
-    if request.status == "closed":
-        raise Conflict(_("This request is closed."))
 
 
 def colleagues(user: User) -> list[User]:
@@ -31,13 +28,13 @@ def colleagues(user: User) -> list[User]:
 
 def assign(user: User, request: SupportRequest, colleague_id: int) -> SupportRequest:
     """Make a colleague of the owning team the coordinator (the caller checked ownership)."""
-    _open(request)
+    ensure_open(request)
     colleague = db.session.get(User, colleague_id)
     if colleague is None or colleague not in colleagues(user):
         raise InvalidInput(_("Choose a colleague from your team."), "colleague")
     previous = request.coordinator_id
+    request_states.move(request, REQUEST_IN_PROGRESS, user)
     request.coordinator_id = colleague.id
-    request.status = "in_progress"
     audit.record("request.assigned", tenant_id=request.tenant_id, object_type="support_request",
                  object_id=request.id, actor=user, coordinator_id=colleague.id,
                  previous_coordinator_id=previous)
@@ -54,7 +51,7 @@ def teams_to_hand_over_to(user: User) -> list[Team]:
 
 def ask_handover(user: User, request: SupportRequest, team_id: int, reason: str) -> None:
     """The owning team asks another team to take the request over (warm handover)."""
-    _open(request)
+    ensure_open(request)
     reason = required_reason(reason, _("Tell the other team why you hand it over."))
     if request.transfer_team_id is not None:
         raise Conflict(_("A handover of this request is already waiting for an answer."))
@@ -84,12 +81,12 @@ def incoming(user: User, reference: str) -> SupportRequest:
 def accept_handover(user: User, reference: str) -> SupportRequest:
     """The receiving team takes the request over: owner, open tasks and coordination move."""
     request = incoming(user, reference)
-    _open(request)
+    # The receiving team moves it while the handover still waits (the machine checks that).
+    request_states.move(request, REQUEST_NEW, user)
     old_team = request.owner_team
     previous_coordinator = request.coordinator
     request.owner_team_id = user.team_id
     request.coordinator_id = None
-    request.status = "new"
     for task in request.tasks:
         if task.state == "open" and task.team_id == old_team.id:
             task.team_id = user.team_id

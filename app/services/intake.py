@@ -12,12 +12,13 @@ import secrets
 from dataclasses import dataclass, field
 from typing import Any
 
-from flask import current_app
 from sqlalchemy import select, update
 from sqlalchemy.dialects import postgresql, sqlite
 
+from app.calendar import today as local_today
 from app.extensions import db
 from app.i18n import _, force_locale
+from app.lifecycle import REQUEST_INITIAL
 from app.models import (
     ReferenceCounter,
     SupportRequest,
@@ -26,12 +27,12 @@ from app.models import (
     User,
 )
 from app.services import audit, notices, notifications
+from app.services.calendars import response_due
 from app.services.referrals import open_referral
 from app.services.routing import Placement, owner_team, place, responsible
 from app.services.rulesets import ruleset_for
 from app.services.status_tokens import status_token as status_token  # app.api imports it here
 from app.services.tasks import add_task
-from app.workdays import add_working_days
 from referral_rules import Decision, Route, evaluate
 from referral_rules import Ruleset as RulesRuleset
 from referral_rules.vocabulary import OWNER_DOMAIN
@@ -119,7 +120,7 @@ def submit_request(
     if existing is not None:
         return existing
 
-    today = dt.date.today()
+    today = local_today()
     ruleset = ruleset_for(tenant)
     placement = place(tenant, data.postcode, data.house_number, data.no_fixed_address,
                       address=data.address)
@@ -162,7 +163,7 @@ def submit_request(
         buurt_code=placement.buurt_code,
         wijk_code=placement.wijk_code,
         owner_team_id=owner.id,
-        status="new",
+        status=REQUEST_INITIAL,
         decision=decision.to_dict(),
         ruleset_version=decision.ruleset_version,
         created_by_id=actor.id if actor else None,
@@ -236,11 +237,10 @@ def refer_route(
     target = None if route.domain == OWNER_DOMAIN else responsible(tenant, placement, route.domain)
     if target is None or (isinstance(target, Team) and target.id == owner.id):
         return  # handled by the owning team itself; the decision records the route
-    deadline_days = route.deadline_days or ruleset.default_deadline_days or current_app.config[
-        "DEFAULT_DEADLINE_DAYS"
-    ]
     open_referral(tenant, request, route.domain, target,
-                  due_date=add_working_days(today, deadline_days), rule_ids=list(route.rule_ids),
+                  due_date=response_due(tenant, today, route_days=route.deadline_days,
+                                        ruleset_days=ruleset.default_deadline_days),
+                  rule_ids=list(route.rule_ids),
                   reason=" ".join(reason.title for reason in route.reasons),
                   ruleset_version=ruleset.version)
 

@@ -43,6 +43,7 @@ from flask_babel.speaklater import LazyString
 from sqlalchemy import (
     ColumnElement,
     Date,
+    Integer,
     Text,
     and_,
     case,
@@ -63,13 +64,14 @@ from sqlalchemy.sql.functions import FunctionElement
 
 from app.extensions import db
 from app.i18n import _, _l
+from app.lifecycle import REQUEST_CLOSED, REQUEST_STATES
 from app.models import Area, Referral, SavedFilter, SupportRequest, Task, User
 from app.services import legal
 from app.services.errors import InvalidInput, NotFound
 from referral_rules.vocabulary import CHANNELS, DOMAINS
 
 PAGE_SIZE = 50
-STATUSES = ("open", "new", "in_progress", "closed", "all")
+STATUSES = ("open", *REQUEST_STATES, "all")
 OPEN_STATUSES = ("open", "new", "in_progress")
 PRIORITIES = ("crisis", "spoed", "normaal")
 SORTS = ("priority", "newest", "oldest", "deadline")
@@ -259,30 +261,24 @@ def _ignored(name: str, value: str) -> str:
 
 # --- SQL building blocks ------------------------------------------------------------------
 
-class _LocalDatePlus(FunctionElement[dt.date]):
-    """The day (in the Netherlands) of a naive-UTC timestamp, plus a whole number of days."""
+class _DaysFrom(FunctionElement[int]):
+    """Whole days from the first date to the second."""
 
-    type = Date()
+    type = Integer()
     inherit_cache = True
-    name = "local_date_plus"
+    name = "days_from"
 
 
-@compiles(_LocalDatePlus, "postgresql")
-def _local_date_plus_pg(element: _LocalDatePlus, compiler: Any, **kw: Any) -> str:
-    moment, days = (compiler.process(clause, **kw) for clause in element.clauses)
-    return f"(CAST(timezone('Europe/Amsterdam', timezone('UTC', {moment})) AS DATE) + {days})"
+@compiles(_DaysFrom, "postgresql")
+def _days_from_pg(element: _DaysFrom, compiler: Any, **kw: Any) -> str:
+    first, last = (compiler.process(clause, **kw) for clause in element.clauses)
+    return f"({last} - {first})"
 
 
-@compiles(_LocalDatePlus)
-def _local_date_plus_sqlite(element: _LocalDatePlus, compiler: Any, **kw: Any) -> str:
-    # SQLite knows no time zones: Dutch summer time runs from the last Sunday of March to the
-    # last Sunday of October, 01:00 UTC both (EU rule); a Sunday on or after the 25th is it.
-    moment, days = (compiler.process(clause, **kw) for clause in element.clauses)
-    year = f"strftime('%Y', {moment})"
-    summer = (f"{moment} >= datetime({year} || '-03-25', 'weekday 0', '+1 hour') AND "
-              f"{moment} < datetime({year} || '-10-25', 'weekday 0', '+1 hour')")
-    return (f"date({moment}, CASE WHEN {summer} THEN '+2 hours' ELSE '+1 hour' END, "
-            f"'+' || {days} || ' days')")
+@compiles(_DaysFrom)
+def _days_from_sqlite(element: _DaysFrom, compiler: Any, **kw: Any) -> str:
+    first, last = (compiler.process(clause, **kw) for clause in element.clauses)
+    return f"CAST(julianday({last}) - julianday({first}) AS INTEGER)"
 
 
 class _DatePlus(FunctionElement[dt.date]):
@@ -300,7 +296,7 @@ def _date_plus_pg(element: _DatePlus, compiler: Any, **kw: Any) -> str:
 @compiles(_DatePlus)
 def _date_plus_sqlite(element: _DatePlus, compiler: Any, **kw: Any) -> str:
     day, days = (compiler.process(clause, **kw) for clause in element.clauses)
-    return f"date({day}, '+' || {days} || ' days')"
+    return f"date({day}, {days} || ' days')"
 
 
 class _Earliest(FunctionElement[dt.date]):
@@ -359,64 +355,60 @@ def _open_ids(scope: Scope, *conditions: ColumnElement[bool]) -> Select[tuple[in
                                            *conditions).correlate(None)
 
 
-def _investigation_running() -> ColumnElement[bool]:
-    """The Wmo investigation clock runs (legal.deadlines/running, in SQL)."""
-    return and_(SupportRequest.status != "closed",
-                SupportRequest.wmo_investigation_done_on.is_(None),
-                or_(SupportRequest.wmo_application_on.is_not(None), _routes_include("wmo")))
+def _pause_base(today: dt.date) -> ColumnElement[dt.date]:
+    """The day a request's legal clock is read on: ``today``, or the day the current wait
+    for the resident began, when it began before today (legal.effective_due, in SQL)."""
+    day = literal(today, Date())
+    return type_coerce(case((and_(SupportRequest.legal_paused_on.is_not(None),
+                                  SupportRequest.legal_paused_on < day),
+                             SupportRequest.legal_paused_on), else_=day), Date())
 
 
-def _decision_running() -> ColumnElement[bool]:
-    # Spelled as the partial index ix_request_wmo_application is.
-    return and_(SupportRequest.status != "closed",
-                SupportRequest.wmo_application_on.is_not(None),
-                SupportRequest.wmo_decision_on.is_(None))
-
-
-def _utc_start_of(day: dt.date) -> dt.datetime:
-    """The first moment of a Dutch day, as stored (naive UTC)."""
-    return legal.to_utc(dt.datetime.combine(day, dt.time()))
-
-
-def _legal_due_between(scope: Scope, first: dt.date | None, last: dt.date
+def _legal_due_between(scope: Scope, first_offset: int | None, last_offset: int
                        ) -> list[Select[tuple[int]]]:
-    """The requests with a running legal deadline between ``first`` (None: no lower bound)
-    and ``last``: one subquery per clock.
+    """The requests whose running legal clock is due between ``first_offset`` (None: no
+    lower bound) and ``last_offset`` days from today, counted as app.services.legal does: a
+    wait for the resident that lasts now holds the clock still, so the days are counted
+    from the day it began (:func:`_pause_base`)."""
+    base = _pause_base(scope.today)
+    due = SupportRequest.legal_due_on
+    # The first bound follows from the second (the base is never after today) and lets
+    # ix_request_legal_due narrow the search.
+    conditions = [due <= scope.today + dt.timedelta(days=last_offset),
+                  due <= _DatePlus(base, _days(last_offset))]
+    if first_offset is not None:
+        conditions.append(due >= _DatePlus(base, _days(first_offset)))
+    return [_open_ids(scope, *conditions)]
 
-    The stored start dates are compared with bounds computed here (due = start + period), so
-    no date arithmetic runs per row and the indexes can narrow the search."""
-    melding = [SupportRequest.created_at
-               < _utc_start_of(last - legal.WMO_INVESTIGATION + dt.timedelta(days=1))]
-    application = [SupportRequest.wmo_application_on <= last - legal.WMO_DECISION]
-    if first is not None:
-        melding.append(SupportRequest.created_at
-                       >= _utc_start_of(first - legal.WMO_INVESTIGATION))
-        application.append(SupportRequest.wmo_application_on >= first - legal.WMO_DECISION)
-    return [_open_ids(scope, *melding, _investigation_running()),
-            _open_ids(scope, *application, _decision_running())]
+
+def legal_due_key(today: dt.date) -> ColumnElement[dt.date]:
+    """The due date of the request's first running legal clock as shown on ``today`` (NULL
+    when none runs): the stored due date moved on by the days of the current wait."""
+    base = _pause_base(today)
+    return type_coerce(_DatePlus(SupportRequest.legal_due_on,
+                                 _DaysFrom(base, literal(today, Date()))), Date())
 
 
 def _deadline_condition(scope: Scope, kind: str) -> ColumnElement[bool]:
     """The request is among those a deadline filter finds.
 
     Each kind is a set of requests collected by the indexes (waiting referrals, legal clocks
-    by their start date), so the cost follows the number found, not the size of the queue."""
+    by their stored due date), so the cost follows the number found, not the size of the queue."""
     today = scope.today
-    yesterday = today - dt.timedelta(days=1)
     referral_late = _waiting_ids(scope, Referral.due_date < today)
     parts: list[Select[tuple[int]]]
     if kind == "referral_overdue":
         parts = [referral_late]
     elif kind == "legal_overdue":
-        parts = _legal_due_between(scope, None, yesterday)
+        parts = _legal_due_between(scope, None, -1)
     elif kind == "overdue":
-        parts = [*_legal_due_between(scope, None, yesterday), referral_late]
+        parts = [*_legal_due_between(scope, None, -1), referral_late]
     elif kind == "escalated":  # the scheduler escalates only after the due date
         parts = [_waiting_ids(scope, Referral.due_date < today,
                               Referral.escalated_at.is_not(None))]
     else:
         last = today + dt.timedelta(days=int(kind))
-        parts = [*_legal_due_between(scope, today, last),
+        parts = [*_legal_due_between(scope, 0, int(kind)),
                  _waiting_ids(scope, Referral.due_date >= today, Referral.due_date <= last)]
     return SupportRequest.id.in_(parts[0] if len(parts) == 1 else union_all(*parts))
 
@@ -429,20 +421,14 @@ def waiting_due(scope: Scope) -> Any:
             .group_by(Referral.request_id).subquery("waiting"))
 
 
-def deadline_key(waiting: Any) -> ColumnElement[dt.date]:
+def deadline_key(waiting: Any, today: dt.date) -> ColumnElement[dt.date]:
     """The request's earliest deadline (:data:`NO_DEADLINE` when it has none)."""
     no_deadline = literal(NO_DEADLINE, Date())
     return type_coerce(case(
-        (SupportRequest.status == "closed", no_deadline),
+        (SupportRequest.status == REQUEST_CLOSED, no_deadline),
         else_=_Earliest(
             func.coalesce(waiting.c.due, no_deadline),
-            case((_investigation_running(),
-                  _LocalDatePlus(SupportRequest.created_at,
-                                 _days(legal.WMO_INVESTIGATION.days))),
-                 else_=no_deadline),
-            case((_decision_running(),
-                  _DatePlus(SupportRequest.wmo_application_on, _days(legal.WMO_DECISION.days))),
-                 else_=no_deadline),
+            func.coalesce(legal_due_key(today), no_deadline),
         )), Date())
 
 
@@ -450,7 +436,8 @@ PRIORITY_RANK = case((SupportRequest.priority == "crisis", 0),
                      (SupportRequest.priority == "spoed", 1), else_=2)
 
 
-def _sort_keys(sort: str, waiting: Any) -> tuple[list[ColumnElement[Any]], bool]:
+def _sort_keys(sort: str, waiting: Any, today: dt.date
+               ) -> tuple[list[ColumnElement[Any]], bool]:
     """The sort key of a sort (the request id last, so that it is unique) and whether it
     runs ascending."""
     if sort == "newest":
@@ -458,7 +445,7 @@ def _sort_keys(sort: str, waiting: Any) -> tuple[list[ColumnElement[Any]], bool]
     if sort == "oldest":
         return [SupportRequest.created_at, SupportRequest.id], True
     if sort == "deadline":
-        return [deadline_key(waiting), PRIORITY_RANK, SupportRequest.created_at,
+        return [deadline_key(waiting, today), PRIORITY_RANK, SupportRequest.created_at,
                 SupportRequest.id], True
     return [PRIORITY_RANK, SupportRequest.created_at, SupportRequest.id], True
 
@@ -476,7 +463,7 @@ def scope_conditions(scope: Scope, only_open: bool = False) -> list[ColumnElemen
     conditions = [SupportRequest.tenant_id == scope.tenant_id,
                   SupportRequest.owner_team_id == scope.team_id]
     if only_open:  # spelled as the partial index ix_request_open_queue is
-        conditions.append(SupportRequest.status != "closed")
+        conditions.append(SupportRequest.status != REQUEST_CLOSED)
     return conditions
 
 
@@ -520,7 +507,7 @@ def page(scope: Scope, qfilter: QueueFilter, cursor: Cursor | None = None,
     Two steps in one statement: the page's ids and sort keys first (from the indexes alone
     when the filters allow it), then those rows (a "deferred join")."""
     waiting = waiting_due(scope)
-    keys, ascending = _sort_keys(qfilter.sort, waiting)
+    keys, ascending = _sort_keys(qfilter.sort, waiting, scope.today)
     forward = cursor is None or cursor.forward
     upwards = ascending == forward
     ids = select(SupportRequest.id.label("page_id"),

@@ -8,23 +8,29 @@ from __future__ import annotations
 
 import datetime as dt
 
-from flask import current_app
 from flask_babel import format_date
 from sqlalchemy import select
 
+from app.calendar import today as local_today
 from app.extensions import db
 from app.i18n import _, force_locale
-from app.lifecycle import BACK_TO_OWNER, LIVE_STATES, IllegalTransition, check_transition
+from app.lifecycle import (
+    BACK_TO_OWNER,
+    LIVE_STATES,
+    REQUEST_CLOSED,
+    REQUEST_IN_PROGRESS,
+    IllegalTransition,
+    check_transition,
+)
+from app.limits import REASON_MAX
 from app.models import Partner, Referral, SupportRequest, Task, Team, Tenant, User, utcnow
-from app.services import audit, notices, notifications
+from app.services import audit, notices, notifications, request_states
+from app.services.calendars import response_due
 from app.services.errors import Conflict, InvalidInput, NotFound
 from app.services.rulesets import ruleset_for
 from app.services.tasks import add_task
 from app.vocabulary import REFERRAL_STATE_LABELS, label
-from app.workdays import add_working_days
 from referral_rules.vocabulary import DOMAINS, OUTCOMES
-
-REASON_MAX = 2000
 
 
 def open_referral(tenant: Tenant, request: SupportRequest, domain: str, target: Partner | Team,
@@ -71,8 +77,7 @@ def refer_by_hand(user: User, request: SupportRequest, domain: str, target: str,
                   reason: str) -> Referral:
     """Staff add a referral the rules did not make (an override: logged with the reason)."""
     reason = required_reason(reason, _("Say why you refer by hand."))
-    if request.status == "closed":
-        raise Conflict(_("This request is closed."))
+    request_states.ensure_open(request)
     if domain not in DOMAINS:
         raise InvalidInput(_("Choose a domain."), "domain")
     chosen = {target_key(t): t for t in targets(user.tenant_id)}.get(target)
@@ -85,9 +90,9 @@ def refer_by_hand(user: User, request: SupportRequest, domain: str, target: str,
     tenant = db.session.get(Tenant, request.tenant_id)
     assert tenant is not None
     ruleset = ruleset_for(tenant)
-    days = ruleset.default_deadline_days or current_app.config["DEFAULT_DEADLINE_DAYS"]
     referral = open_referral(tenant, request, domain, chosen,
-                             due_date=add_working_days(dt.date.today(), days),
+                             due_date=response_due(tenant, local_today(), route_days=None,
+                                                   ruleset_days=ruleset.default_deadline_days),
                              rule_ids=["manual"], reason=reason,
                              ruleset_version=ruleset.version, actor=user)
     db.session.commit()
@@ -303,12 +308,11 @@ def owned_request(user: User, reference: str) -> SupportRequest:
 def pick_up(user: User, reference: str) -> SupportRequest:
     """The staff member becomes the request's coordinator."""
     request = owned_request(user, reference)
-    if request.status == "closed":
-        raise Conflict(_("This request is closed."))
+    request_states.ensure_open(request)
     if request.coordinator_id is not None:
         raise Conflict(_("This request already has a coordinator."))
+    request_states.move(request, REQUEST_IN_PROGRESS, user)
     request.coordinator_id = user.id
-    request.status = "in_progress"
     audit.record(
         "request.picked_up",
         tenant_id=request.tenant_id,
@@ -327,8 +331,7 @@ def close_request(user: User, reference: str, note: str) -> SupportRequest:
     """The owning team closes the request; open tasks end with it, live referrals must not."""
     note = required_reason(note, _("Write down how the question ended."))
     request = owned_request(user, reference)
-    if request.status == "closed":
-        raise Conflict(_("This request is closed."))
+    request_states.ensure_open(request)
     if any(r.state in LIVE_STATES for r in request.referrals):
         raise Conflict(_("Some referrals are still open. Withdraw them or wait until they "
                          "are finished."))
@@ -336,7 +339,8 @@ def close_request(user: User, reference: str, note: str) -> SupportRequest:
     for task in request.tasks:
         if task.state == "open":
             task.state, task.done_at, task.done_by_id = "done", now, user.id
-    request.status, request.closed_at, request.close_note = "closed", now, note
+    request_states.move(request, REQUEST_CLOSED, user)
+    request.closed_at, request.close_note = now, note
     audit.record("request.closed", tenant_id=request.tenant_id, object_type="support_request",
                  object_id=request.id, actor=user, reason=note)
     tenant = db.session.get(Tenant, request.tenant_id)
@@ -356,7 +360,7 @@ def give_feedback(request: SupportRequest, answer: str, comment: str | None) -> 
     comment = (comment or "").strip() or None
     if comment and len(comment) > REASON_MAX:
         raise InvalidInput(_("Use at most %(max)d characters.", max=REASON_MAX), "comment")
-    if request.status != "closed" or request.feedback is not None:
+    if request.status != REQUEST_CLOSED or request.feedback is not None:
         raise Conflict(_("Thank you, we already have your answer."))
     request.feedback, request.feedback_comment, request.feedback_at = answer, comment, utcnow()
     audit.record("request.feedback", tenant_id=request.tenant_id, object_type="support_request",

@@ -12,6 +12,7 @@ from sqlalchemy import select
 
 from app.extensions import db
 from app.i18n import _
+from app.limits import REPLY_BODY_MAX, REPLY_TITLE_MAX
 from app.models import ReplyTemplate, SupportRequest, User
 from app.services import audit
 from app.services.errors import InvalidInput, NotFound
@@ -19,8 +20,6 @@ from app.services.errors import InvalidInput, NotFound
 PLACEHOLDERS = ("reference", "name", "team", "coordinator")
 AUDIENCES = ("resident", "partner")
 _PLACEHOLDER = re.compile(r"\{([^{}]*)\}")
-TITLE_MAX = 200
-BODY_MAX = 4000
 
 #: Texts every municipality starts with (Dutch, B1); team leads change them.
 DEFAULTS = (
@@ -84,8 +83,8 @@ def save(user: User, template: ReplyTemplate | None, title: str, audience: str,
         raise InvalidInput(_("Give the text a title."), "title")
     if not body:
         raise InvalidInput(_("Write the text."), "body")
-    if len(body) > BODY_MAX:
-        raise InvalidInput(_("Use at most %(max)d characters.", max=BODY_MAX), "body")
+    if len(body) > REPLY_BODY_MAX:
+        raise InvalidInput(_("Use at most %(max)d characters.", max=REPLY_BODY_MAX), "body")
     if audience not in AUDIENCES:
         raise InvalidInput(_("Choose for whom the text is."), "audience")
     check(body)
@@ -99,7 +98,7 @@ def save(user: User, template: ReplyTemplate | None, title: str, audience: str,
         template = ReplyTemplate(tenant_id=user.tenant_id,
                                  key=key if suffix == 1 else f"{key}_{suffix}")
         db.session.add(template)
-    template.title, template.audience, template.body = title[:TITLE_MAX], audience, body
+    template.title, template.audience, template.body = title[:REPLY_TITLE_MAX], audience, body
     template.updated_by_id = user.id
     db.session.flush()
     audit.record("reply_template.saved", tenant_id=user.tenant_id, object_type="reply_template",

@@ -9,12 +9,13 @@ import datetime as dt
 from dataclasses import dataclass
 from typing import Any
 
+from app.calendar import today as local_today
 from app.extensions import db
 from app.i18n import _, force_locale
 from app.lifecycle import LIVE_STATES
 from app.models import Referral, SupportRequest, Team, Tenant, User
-from app.services import audit
-from app.services.errors import Conflict, InvalidInput
+from app.services import audit, request_states
+from app.services.errors import InvalidInput
 from app.services.intake import IntakeData, refer_route
 from app.services.routing import Placement
 from app.services.rulesets import ruleset_for
@@ -72,8 +73,7 @@ def preview(request: SupportRequest, life_areas: list[str]) -> Rerun:
 def apply(user: User, request: SupportRequest, life_areas: list[str]) -> Rerun:
     """Store the new life areas and decision; new routes get referrals (the caller checked
     ownership and the version)."""
-    if request.status == "closed":
-        raise Conflict(_("This request is closed."))
+    request_states.ensure_open(request)
     rerun = preview(request, life_areas)
     tenant = db.session.get(Tenant, request.tenant_id)
     assert tenant is not None
@@ -91,7 +91,7 @@ def apply(user: User, request: SupportRequest, life_areas: list[str]) -> Rerun:
     with force_locale("nl"):
         for route in rerun.decision.routes:
             if route.domain in rerun.added:
-                refer_route(tenant, request, placement, owner, route, ruleset, dt.date.today())
+                refer_route(tenant, request, placement, owner, route, ruleset, local_today())
         for referral in rerun.open_referrals_removed:
             add_task(request, owner.id, "route_removed",
                      _("The rules no longer route this request to %(target)s. Withdraw the "

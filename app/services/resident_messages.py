@@ -16,13 +16,13 @@ from sqlalchemy import select
 
 from app.extensions import db
 from app.i18n import _, force_locale
+from app.lifecycle import REQUEST_CLOSED
+from app.limits import MESSAGE_MAX
 from app.models import ResidentMessage, SupportRequest, Tenant, User, utcnow
-from app.services import audit, notices, notifications
-from app.services.errors import Conflict, InvalidInput
+from app.services import audit, legal, notices, notifications, request_states
+from app.services.calendars import calendar_for
+from app.services.errors import InvalidInput
 from app.services.tasks import add_task
-from app.workdays import add_working_days
-
-MESSAGE_MAX = 4000
 
 
 def _text(body: str | None, missing: str) -> str:
@@ -37,8 +37,7 @@ def _text(body: str | None, missing: str) -> str:
 def ask(user: User, request: SupportRequest, body: str) -> ResidentMessage:
     """The owning team asks the resident something (the caller checked ownership)."""
     body = _text(body, _("Write your question."))
-    if request.status == "closed":
-        raise Conflict(_("This request is closed."))
+    request_states.ensure_open(request)
     message = ResidentMessage(tenant_id=request.tenant_id, request_id=request.id,
                               direction="to_resident", body=body, author_id=user.id)
     db.session.add(message)
@@ -58,23 +57,21 @@ def ask(user: User, request: SupportRequest, body: str) -> ResidentMessage:
 
 
 def waiting_days(request: SupportRequest, today: dt.date) -> int:
-    """Whole days the current wait has lasted (0 when not waiting)."""
-    if request.waiting_since is None:
-        return 0
-    return max((today - request.waiting_since.date()).days, 0)
+    """Whole Dutch days the current wait has lasted (0 when not waiting): the pause the
+    legal clocks count (app/services/legal.py)."""
+    return legal.days_waited(legal.pause_began(request), today)
 
 
 def answer(request: SupportRequest, body: str) -> ResidentMessage:
     """The resident answers on the status page; the clocks run again."""
     body = _text(body, _("Write your answer."))
-    if request.status == "closed":
-        raise Conflict(_("This request is closed."))
+    request_states.ensure_open(request)
     message = ResidentMessage(tenant_id=request.tenant_id, request_id=request.id,
                               direction="from_resident", body=body)
     db.session.add(message)
     db.session.flush()
     if request.waiting_since is not None:
-        request.paused_days += waiting_days(request, dt.date.today())
+        request.paused_days += waiting_days(request, legal.local_today())
         request.waiting_since = None
         request.waiting_reminded_at = None
     audit.record("request.resident_replied", tenant_id=request.tenant_id,
@@ -95,14 +92,15 @@ def remind_waiting(today: dt.date) -> int:
     days = current_app.config["RESIDENT_REPLY_DAYS"]
     waiting = db.session.scalars(select(SupportRequest).where(
         SupportRequest.waiting_since.is_not(None), SupportRequest.waiting_reminded_at.is_(None),
-        SupportRequest.status != "closed").order_by(SupportRequest.id).limit(500)).all()
+        SupportRequest.status != REQUEST_CLOSED).order_by(SupportRequest.id).limit(500)).all()
     done = 0
     for request in waiting:
-        assert request.waiting_since is not None
-        if today < add_working_days(request.waiting_since.date(), days):
-            continue
+        began = legal.pause_began(request)
+        assert began is not None and request.waiting_since is not None
         tenant = db.session.get(Tenant, request.tenant_id)
         assert tenant is not None
+        if today < calendar_for(tenant).add_working_days(began, days):
+            continue
         request.waiting_reminded_at = utcnow()
         stamp = request.waiting_since.strftime("%Y%m%d%H%M%S")
         notices.to_resident(tenant, request, "question_reminder",

@@ -19,6 +19,7 @@ import yaml
 from sqlalchemy import delete, select
 from sqlalchemy.dialects import postgresql, sqlite
 
+from app.calendar import parse_closing_days
 from app.config import BASE_DIR
 from app.extensions import db
 from app.models import Area, Coverage, Partner, PostcodePoint, Team, Tenant, utcnow
@@ -120,8 +121,13 @@ def load_tenant_file(
         contact = parse_contact(data.get("contact"), path)
     except ThemeConfigError as exc:
         raise TenantConfigError(str(exc)) from exc
+    try:
+        closing_days = parse_closing_days(data.get("closing_days"))
+    except ValueError as exc:
+        raise TenantConfigError(f"{path}: {exc}") from exc
     tenant = create_tenant(data["slug"], data["name"], data["gemeentecode"], data.get("ruleset"))
     tenant.theme, tenant.contact = look.theme, contact
+    tenant.closing_days = [day.isoformat() for day in closing_days] or None
     tenant.logo = look.logo.data if look.logo else None
     if areas is not None:
         replace_areas(tenant, areas[0], areas[1])

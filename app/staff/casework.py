@@ -30,15 +30,14 @@ from app.extensions import db
 from app.forms.base import BaseForm, reason_field
 from app.forms.intake import MultiCheckboxField
 from app.i18n import _, _l
+from app.limits import BSN_INPUT_MAX, MESSAGE_MAX, NOTE_MAX, REASON_MAX
 from app.models import SupportRequest, Team
 from app.services import access_log, duplicates, handover, legal, replies, rerun
 from app.services import casework as service
 from app.services import referrals as referral_service
 from app.services import resident_messages as messages
-from app.services.casework import NOTE_MAX, Stale
+from app.services.casework import Stale
 from app.services.errors import InvalidInput
-from app.services.referrals import REASON_MAX
-from app.services.resident_messages import MESSAGE_MAX
 from app.staff import STAFF_ROLES, bp
 from app.vocabulary import (
     CONTACT_KIND_LABELS,
@@ -86,7 +85,8 @@ class RefuseHandoverForm(BaseForm):
 
 class BsnForm(BaseForm):
     bsn = StringField(_l("BSN (citizen service number)"),
-                      validators=[InputRequired(message=_l("Enter the BSN.")), Length(max=20)],
+                      validators=[InputRequired(message=_l("Enter the BSN.")),
+                                  Length(max=BSN_INPUT_MAX)],
                       render_kw={"inputmode": "numeric", "autocomplete": "off"})
 
 

@@ -17,6 +17,8 @@ from app.auth import roles_required
 from app.extensions import db
 from app.forms.base import BaseForm
 from app.i18n import _, _l
+from app.lifecycle import REQUEST_CLOSED, REQUEST_IN_PROGRESS, REQUEST_NEW
+from app.limits import SAVED_FILTER_NAME_MAX
 from app.models import OutboxMessage, Referral, SupportRequest
 from app.services import audit, legal
 from app.services import export as csv_export
@@ -34,9 +36,9 @@ INCOMING_SHOWN = 50
 #: Labels of the filter choices that the shared vocabularies do not name.
 STATUS_CHOICES = {
     "open": _l("Open (received or being handled)"),
-    "new": _l("Received, nobody picked it up yet"),
-    "in_progress": _l("Being handled"),
-    "closed": _l("Closed"),
+    REQUEST_NEW: _l("Received, nobody picked it up yet"),
+    REQUEST_IN_PROGRESS: _l("Being handled"),
+    REQUEST_CLOSED: _l("Closed"),
     "all": _l("All"),
 }
 PRIORITY_CHOICES = {"crisis": _l("Crisis"), "spoed": _l("Urgent"), "normaal": _l("Normal")}
@@ -69,8 +71,8 @@ class Tab:
 class SaveFilterForm(BaseForm):
     name = StringField(_l("Name of this filter"), validators=[
         InputRequired(message=_l("Give the filter a name.")),
-        Length(max=service.SAVED_FILTER_NAME_MAX,
-               message=_l("Use at most %(max)d characters.", max=service.SAVED_FILTER_NAME_MAX))])
+        Length(max=SAVED_FILTER_NAME_MAX,
+               message=_l("Use at most %(max)d characters.", max=SAVED_FILTER_NAME_MAX))])
 
 
 def _args() -> dict[str, list[str]]:

@@ -61,3 +61,26 @@ def test_a_tenant_file_with_a_coverage_gap_is_refused_unless_forced(app, demo, t
     result = runner.invoke(args=["tenant", "load", str(path), "--force"])
     assert result.exit_code == 0, result.output
     assert db.session.scalar(select(func.count(Coverage.id))) < before
+
+
+def test_a_tenant_files_closing_days_are_stored_and_count_for_its_working_days(
+        app, demo, tmp_path: Path):
+    import datetime as dt
+
+    from app.services.calendars import calendar_for
+    from app.services.tenants import TENANT_DIR
+
+    tenant = db.session.scalar(select(Tenant).where(Tenant.slug == "demo"))
+    assert tenant.closing_days == ["2027-05-07", "2028-05-26"]
+    calendar = calendar_for(tenant)
+    assert calendar.add_working_days(dt.date(2027, 5, 4), 1) == dt.date(2027, 5, 10)
+    text = (TENANT_DIR / "demo.yaml").read_text(encoding="utf-8")
+    (tmp_path / "logos").symlink_to(TENANT_DIR / "logos")
+    path = tmp_path / "demo.yaml"
+    path.write_text(text.replace('closing_days: ["2027-05-07", "2028-05-26"]',
+                                 'closing_days: ["7 mei 2027"]'), encoding="utf-8")
+    result = app.test_cli_runner().invoke(args=["tenant", "load", str(path)])
+    assert result.exit_code != 0
+    assert "closing_days: '7 mei 2027' is not a date (YYYY-MM-DD)" in result.output
+    db.session.expire_all()
+    assert db.session.get(Tenant, tenant.id).closing_days == ["2027-05-07", "2028-05-26"]

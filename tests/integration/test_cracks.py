@@ -90,12 +90,12 @@ def test_the_team_lead_sees_the_cracks_of_the_team(app, client, demo):
 
 
 def test_the_task_cutoff_matches_more_than_a_working_day_for_every_day_of_a_year():
+    from app.calendar import NATIONAL
     from app.services.cracks import _last_day_waited_too_long
-    from app.workdays import add_working_days
 
     for offset in range(366):  # weekends, Easter, King's Day, Christmas included
         today = dt.date(2026, 1, 1) + dt.timedelta(days=offset)
-        cutoff = _last_day_waited_too_long(today)
+        cutoff = _last_day_waited_too_long(today, NATIONAL)
         for back in range(1, 12):
             created = today - dt.timedelta(days=back)
-            assert (created <= cutoff) == (today > add_working_days(created, 1)), (today, created)
+            assert (created <= cutoff) == (today > NATIONAL.add_working_days(created, 1)), (today, created)

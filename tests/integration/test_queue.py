@@ -255,7 +255,7 @@ def test_the_deadline_in_sql_is_the_legal_deadline_in_dutch_time(app, demo, crea
     db.session.commit()
     scope = Scope.of(_user(NOORD_STAFF))
     waiting = service.waiting_due(scope)
-    key = db.session.scalar(select(service.deadline_key(waiting))
+    key = db.session.scalar(select(service.deadline_key(waiting, scope.today))
                             .select_from(SupportRequest)
                             .outerjoin(waiting, waiting.c.request_id == SupportRequest.id)
                             .where(SupportRequest.id == request.id))

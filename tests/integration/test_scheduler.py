@@ -7,10 +7,10 @@ import datetime as dt
 
 from sqlalchemy import func, select
 
+from app.calendar import NATIONAL
 from app.extensions import db
 from app.models import AuditEvent, OutboxMessage, Referral, Task
 from app.scheduler import run_due
-from app.workdays import add_working_days
 from tests.integration.helpers import form_data, submit_form
 
 DUE = dt.date(2026, 11, 24)  # a Tuesday
@@ -37,15 +37,15 @@ def test_reminder_then_alert_then_expiry_each_once(app, client, demo):
     assert [m.recipient for m in _events("referral.reminder")] == ["aanmelding@schuldhulp.example"]
     assert run_due(DUE).reminded == 0  # once
 
-    next_day = add_working_days(DUE, 1)
+    next_day = NATIONAL.add_working_days(DUE, 1)
     assert run_due(next_day).escalated == 1
     alert = _events("referral.overdue")
     assert [m.recipient for m in alert] == ["lead-noord@demo.wijkloket.example"]
     assert run_due(next_day).escalated == 0
 
     grace = app.config["REFERRAL_EXPIRY_GRACE_DAYS"]
-    assert run_due(add_working_days(DUE, grace) - dt.timedelta(days=1)).expired == 0
-    assert run_due(add_working_days(DUE, grace)).expired == 1
+    assert run_due(NATIONAL.add_working_days(DUE, grace) - dt.timedelta(days=1)).expired == 0
+    assert run_due(NATIONAL.add_working_days(DUE, grace)).expired == 1
     db.session.expire_all()
     assert referral.state == "expired"
     task = db.session.scalar(select(Task).where(Task.kind == "referral_expired"))
@@ -55,14 +55,14 @@ def test_reminder_then_alert_then_expiry_each_once(app, client, demo):
     actions = db.session.scalars(select(AuditEvent.action).where(
         AuditEvent.object_id == referral.id, AuditEvent.object_type == "referral")).all()
     assert {"referral.reminded", "referral.escalated", "referral.expired"} <= set(actions)
-    assert run_due(add_working_days(DUE, grace + 5)).expired == 0
+    assert run_due(NATIONAL.add_working_days(DUE, grace + 5)).expired == 0
 
 
 def test_an_answered_referral_gets_no_reminder(app, client, demo):
     referral = _referral(client)
     referral.state = "accepted"
     db.session.commit()
-    assert run_due(add_working_days(DUE, 10)).reminded == 0
+    assert run_due(NATIONAL.add_working_days(DUE, 10)).reminded == 0
     assert _events("referral.reminder") == []
 
 
