@@ -5,6 +5,7 @@ from __future__ import annotations
 from flask_babel.speaklater import LazyString
 
 from app.i18n import _l
+from app.lifecycle import REQUEST_CLOSED, REQUEST_IN_PROGRESS, REQUEST_NEW
 from referral_rules.vocabulary import (
     CHANNELS,
     CONTACT_PREFERENCES,
@@ -92,9 +93,9 @@ CONTACT_PREFERENCE_LABELS: dict[str, LazyString] = {
 }
 
 REQUEST_STATUS_LABELS: dict[str, LazyString] = {
-    "new": _l("Received"),
-    "in_progress": _l("Being handled"),
-    "closed": _l("Closed"),
+    REQUEST_NEW: _l("Received"),
+    REQUEST_IN_PROGRESS: _l("Being handled"),
+    REQUEST_CLOSED: _l("Closed"),
 }
 
 REFERRAL_STATE_LABELS: dict[str, LazyString] = {

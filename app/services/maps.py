@@ -8,6 +8,7 @@ from typing import Any
 from sqlalchemy import func, select
 
 from app.extensions import db
+from app.lifecycle import REQUEST_CLOSED
 from app.models import Area, SupportRequest, Team, Tenant
 from app.services.routing import Placement, responsible
 from referral_rules.vocabulary import OWNER_DOMAIN
@@ -52,7 +53,7 @@ def open_requests_of(team_id: int, tenant: Tenant) -> list[dict[str, Any]]:
     rows = db.session.scalars(
         select(SupportRequest).where(
             SupportRequest.tenant_id == tenant.id, SupportRequest.owner_team_id == team_id,
-            SupportRequest.status != "closed", SupportRequest.lon.is_not(None),
+            SupportRequest.status != REQUEST_CLOSED, SupportRequest.lon.is_not(None),
         ).order_by(SupportRequest.id.desc()).limit(2000)
     ).all()
     return [{"reference": row.reference, "lon": row.lon, "lat": row.lat,

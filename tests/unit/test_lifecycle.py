@@ -7,6 +7,7 @@ import itertools
 
 import pytest
 
+from app.calendar import NATIONAL
 from app.lifecycle import (
     BACK_TO_OWNER,
     LIVE_STATES,
@@ -15,7 +16,6 @@ from app.lifecycle import (
     IllegalTransition,
     check_transition,
 )
-from app.workdays import add_working_days, is_working_day
 
 ALLOWED = {
     ("proposed", "sent"), ("proposed", "withdrawn"),
@@ -60,11 +60,11 @@ def test_unknown_states_are_refused():
     ],
 )
 def test_working_days_skip_weekends_and_dutch_holidays(start, days, expected):
-    assert add_working_days(start, days) == expected
+    assert NATIONAL.add_working_days(start, days) == expected
 
 
 def test_working_days():
-    assert not is_working_day(dt.date(2026, 1, 1))
-    assert is_working_day(dt.date(2026, 1, 2))
+    assert not NATIONAL.is_working_day(dt.date(2026, 1, 1))
+    assert NATIONAL.is_working_day(dt.date(2026, 1, 2))
     with pytest.raises(ValueError, match="negative"):
-        add_working_days(dt.date(2026, 1, 2), -1)
+        NATIONAL.add_working_days(dt.date(2026, 1, 2), -1)
