@@ -24,6 +24,7 @@ from app.services.routing import (
     responsible,
 )
 from app.services.tenants import coverage_report, replace_areas, upsert_postcodes
+from app.targets import target_json
 from geo import InvalidPostcode, read_pc4_csv
 from geo.importer import AreaImportError, read_areas
 from referral_rules.vocabulary import DOMAINS
@@ -120,7 +121,7 @@ def _who(key: str) -> str:
 
 
 def _describe(tenant: Tenant, placement: Placement, names: dict[str, str]) -> dict[str, Any]:
-    owners: dict[str, str | None] = {}
+    owners: dict[str, dict[str, Any] | None] = {}
     for domain in DOMAINS:
         try:
             target: Team | Partner | None = (
@@ -129,7 +130,7 @@ def _describe(tenant: Tenant, placement: Placement, names: dict[str, str]) -> di
             )
         except LookupError:  # a tenant without teams yet
             target = None
-        owners[domain] = target.name if target is not None else None
+        owners[domain] = target_json(target) if target is not None else None
     return {
         "buurt_code": placement.buurt_code,
         "buurt_name": names.get(placement.buurt_code or ""),
@@ -185,7 +186,7 @@ def locate(slug: str, postcode: str | None, house_number: str | None, lon: float
     else:
         click.echo(f"no buurt: {placement.problem}")
     for domain, who in described["responsible"].items():
-        click.echo(f"  {domain:<13} {who or '-'}")
+        click.echo(f"  {domain:<13} {who['name'] if who else '-'}")
 
 
 def _locate_csv(tenant: Tenant, path: Path, names: dict[str, str]) -> None:

@@ -13,9 +13,11 @@ from werkzeug.datastructures import MultiDict
 from app.api.openapi import openapi_document
 from app.extensions import db
 from app.forms.intake import IntakeForm, intake_data
+from app.limits import SUBMISSION_TOKEN_MAX, SUBMISSION_TOKEN_MIN
 from app.models import ApiToken, SupportRequest, Tenant
 from app.services import legal
 from app.services.intake import find_by_submission_token, status_token, submit_request
+from app.targets import referral_target_json, target_json
 from referral_rules.vocabulary import CHANNELS
 
 bp = Blueprint("api", __name__)
@@ -145,8 +147,10 @@ def create_request() -> Any:
             f"Must be one of: {', '.join(current_app.config['LANGUAGES'])}."
         ]
     token = body.get("submission_token")
-    if token is not None and (not isinstance(token, str) or not 8 <= len(token) <= 64):
-        errors["submission_token"] = ["Must be a string of 8 to 64 characters."]
+    if token is not None and (not isinstance(token, str) or not
+                              SUBMISSION_TOKEN_MIN <= len(token) <= SUBMISSION_TOKEN_MAX):
+        errors["submission_token"] = [f"Must be a string of {SUBMISSION_TOKEN_MIN} to "
+                                      f"{SUBMISSION_TOKEN_MAX} characters."]
     elif token:
         formdata.add("submission_token", token)
     form = IntakeForm(formdata=formdata, meta={"csrf": False})
@@ -188,7 +192,7 @@ def request_json(row: SupportRequest) -> dict[str, Any]:
             {
                 "id": referral.id,
                 "domain": referral.domain,
-                "target": referral.target_name,
+                "target": referral_target_json(referral),
                 "state": referral.state,
                 "due_date": referral.due_date.isoformat(),
             }
@@ -210,12 +214,11 @@ def request_json(row: SupportRequest) -> dict[str, Any]:
 
 
 def _route_target(row: SupportRequest, domain: str) -> dict[str, Any]:
+    """Whoever got the domain's referral; the owning team handles a route without one."""
     for referral in row.referrals:
         if referral.domain == domain:
-            kind = "partner" if referral.target_partner_id else "team"
-            target_id = referral.target_partner_id or referral.target_team_id
-            return {"kind": kind, "id": target_id, "name": referral.target_name}
-    return {"kind": "team", "id": row.owner_team.id, "name": row.owner_team.name}
+            return referral_target_json(referral)
+    return target_json(row.owner_team)
 
 
 @bp.get("/requests/<reference>")

@@ -1,10 +1,15 @@
-"""The OpenAPI 3.1 description of the JSON API, written out by hand and tested."""
+"""The OpenAPI 3.1 description of the JSON API, written out by hand and tested.
+
+Length limits come from app/limits.py, the target shape from app/targets.py: the
+description states the numbers and enums the code enforces."""
 
 from __future__ import annotations
 
 from typing import Any
 
-from app.lifecycle import REFERRAL_STATES
+from app import limits
+from app.lifecycle import REFERRAL_STATES, REQUEST_STATES
+from app.targets import TARGET_KINDS
 from referral_rules.vocabulary import (
     CHANNELS,
     CONTACT_PREFERENCES,
@@ -15,6 +20,21 @@ from referral_rules.vocabulary import (
     OUTCOMES,
     URGENCIES,
 )
+
+_TARGET_REF = {"$ref": "#/components/schemas/ReferralTarget"}
+
+_REFERRAL_TARGET = {
+    "type": "object",
+    "description": "The team or partner organisation a route or referral goes to. The key "
+                   "is the one in the tenant file and in 'flask token create --partner KEY'.",
+    "required": ["kind", "id", "key", "name"],
+    "properties": {
+        "kind": {"enum": list(TARGET_KINDS)},
+        "id": {"type": "integer"},
+        "key": {"type": "string", "examples": ["schuldhulp"]},
+        "name": {"type": "string", "examples": ["Schuldhulp Demodorp"]},
+    },
+}
 
 _ERROR = {
     "type": "object",
@@ -45,6 +65,7 @@ def openapi_document() -> dict[str, Any]:
             "securitySchemes": {"bearer": {"type": "http", "scheme": "bearer"}},
             "schemas": {
                 "Error": _ERROR,
+                "ReferralTarget": _REFERRAL_TARGET,
                 "NewRequest": {
                     "type": "object",
                     "additionalProperties": False,
@@ -52,27 +73,32 @@ def openapi_document() -> dict[str, Any]:
                                  "consent_share", "contact"],
                     "properties": {
                         "for_whom": {"enum": list(FOR_WHOM)},
-                        "postcode": {"type": "string", "examples": ["9999 AA"]},
-                        "house_number": {"type": ["string", "integer"], "examples": ["12a"]},
-                        "address": {"type": "string", "maxLength": 200,
+                        "postcode": {"type": "string", "maxLength": limits.POSTCODE_INPUT_MAX,
+                                     "examples": ["9999 AA"]},
+                        "house_number": {"type": ["string", "integer"],
+                                         "maxLength": limits.HOUSE_NUMBER_MAX,
+                                         "examples": ["12a"]},
+                        "address": {"type": "string", "maxLength": limits.ADDRESS_MAX,
                                     "description": "Street and place, when the postcode is "
                                                    "not known (geocoded when configured)",
                                     "examples": ["Akerstraat 1, Heerlen"]},
                         "no_fixed_address": {"type": "boolean"},
                         "birth_date": {"type": "string", "format": "date"},
-                        "age": {"type": "integer", "minimum": 0, "maximum": 120},
+                        "age": {"type": "integer", "minimum": limits.AGE_MIN,
+                                "maximum": limits.AGE_MAX},
                         "life_areas": {"type": "array", "minItems": 1,
                                        "items": {"enum": list(LIFE_AREAS)}},
-                        "description": {"type": "string", "maxLength": 4000},
+                        "description": {"type": "string", "maxLength": limits.DESCRIPTION_MAX},
                         "urgency": {"enum": list(URGENCIES)},
                         "housing": {"enum": list(HOUSING)},
                         "contact": {
                             "type": "object",
                             "description": "At least an e-mail address or a phone number.",
                             "properties": {
-                                "name": {"type": "string", "maxLength": 200},
-                                "email": {"type": "string", "format": "email"},
-                                "phone": {"type": "string"},
+                                "name": {"type": "string", "maxLength": limits.NAME_MAX},
+                                "email": {"type": "string", "format": "email",
+                                          "maxLength": limits.EMAIL_MAX},
+                                "phone": {"type": "string", "maxLength": limits.PHONE_MAX},
                                 "preferred": {"enum": list(CONTACT_PREFERENCES)},
                             },
                         },
@@ -80,7 +106,8 @@ def openapi_document() -> dict[str, Any]:
                         "channel": {"enum": list(CHANNELS), "default": "web"},
                         "language": {"enum": ["nl", "en"], "default": "nl"},
                         "submission_token": {
-                            "type": "string", "minLength": 8, "maxLength": 64,
+                            "type": "string", "minLength": limits.SUBMISSION_TOKEN_MIN,
+                            "maxLength": limits.SUBMISSION_TOKEN_MAX,
                             "description": "Idempotency: the same token returns the first request.",
                         },
                     },
@@ -90,7 +117,7 @@ def openapi_document() -> dict[str, Any]:
                     "required": ["reference", "status", "owner_team", "buurt_code", "routes"],
                     "properties": {
                         "reference": {"type": "string", "examples": ["WL-2026-000123"]},
-                        "status": {"enum": ["new", "in_progress", "closed"]},
+                        "status": {"enum": list(REQUEST_STATES)},
                         "priority": {"enum": list(URGENCIES)},
                         "owner_team": {
                             "type": "object",
@@ -108,7 +135,7 @@ def openapi_document() -> dict[str, Any]:
                                 "type": "object",
                                 "properties": {
                                     "domain": {"enum": list(DOMAINS)},
-                                    "target": {"type": "object"},
+                                    "target": _TARGET_REF,
                                     "rule_ids": {"type": "array", "items": {"type": "string"}},
                                     "reason": {"type": "string"},
                                 },
@@ -121,7 +148,7 @@ def openapi_document() -> dict[str, Any]:
                                 "properties": {
                                     "id": {"type": "integer"},
                                     "domain": {"enum": list(DOMAINS)},
-                                    "target": {"type": "string"},
+                                    "target": _TARGET_REF,
                                     "state": {"type": "string"},
                                     "due_date": {"type": "string", "format": "date"},
                                 },
@@ -154,6 +181,7 @@ def openapi_document() -> dict[str, Any]:
                         "id": {"type": "integer"},
                         "reference": {"type": "string"},
                         "domain": {"enum": list(DOMAINS)},
+                        "target": _TARGET_REF,
                         "state": {"enum": list(REFERRAL_STATES)},
                         "due_date": {"type": "string", "format": "date"},
                         "reason": {"type": "string"},
@@ -232,7 +260,7 @@ def openapi_document() -> dict[str, Any]:
 
 _ID = {"name": "id", "in": "path", "required": True, "schema": {"type": "integer"}}
 _REASON = {"type": "object", "required": ["reason"],
-           "properties": {"reason": {"type": "string", "maxLength": 2000}}}
+           "properties": {"reason": {"type": "string", "maxLength": limits.REASON_MAX}}}
 _ACTIONS = (
     ("accept", "Accept the referral (state sent)", None),
     ("start", "Start working on it (state accepted)", None),
@@ -241,7 +269,7 @@ _ACTIONS = (
     ("complete", "Complete with an outcome and an optional note",
      {"type": "object", "required": ["outcome"], "properties": {
          "outcome": {"enum": list(OUTCOMES)},
-         "note": {"type": "string", "maxLength": 2000}}}),
+         "note": {"type": "string", "maxLength": limits.REASON_MAX}}}),
 )
 
 

@@ -17,6 +17,7 @@ from app.extensions import db
 from app.lifecycle import REFERRAL_STATES
 from app.models import Referral
 from app.services import referrals as referral_service
+from app.targets import referral_target_json
 
 
 @dataclass(frozen=True)
@@ -53,6 +54,7 @@ def referral_json(referral: Referral) -> dict[str, Any]:
         "id": referral.id,
         "reference": row.reference,
         "domain": referral.domain,
+        "target": referral_target_json(referral),
         "state": referral.state,
         "due_date": referral.due_date.isoformat(),
         "reason": referral.reason,
