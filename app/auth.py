@@ -35,6 +35,7 @@ from app import security
 from app.extensions import db, limiter, login_manager
 from app.forms.base import BaseForm
 from app.i18n import _, _l, ngettext
+from app.limits import CODE_MAX, EMAIL_MAX, PASSWORD_MAX
 from app.models import User, utcnow
 from app.services import accounts, audit
 from app.services.errors import InvalidInput
@@ -54,8 +55,6 @@ HOME_BY_ROLE = {
 }
 # Per address, for every step that checks a secret (on top of the per-account lockout).
 LOGIN_RATE_LIMIT = "10 per minute"
-PASSWORD_MAX = 200
-CODE_MAX = 32
 
 
 @login_manager.user_loader
@@ -99,7 +98,8 @@ _TOO_LONG = _l("Use at most %(max)d characters.", max=PASSWORD_MAX)
 class LoginForm(BaseForm):
     email = StringField(
         _l("E-mail address"),
-        validators=[InputRequired(message=_l("Enter your e-mail address.")), Length(max=254)],
+        validators=[InputRequired(message=_l("Enter your e-mail address.")),
+                    Length(max=EMAIL_MAX)],
         render_kw={"autocomplete": "username"},
     )
     password = PasswordField(

@@ -19,6 +19,7 @@ from app.admin import bp
 from app.auth import roles_required
 from app.forms.base import BaseForm
 from app.i18n import _, _l
+from app.limits import EMAIL_MAX, NAME_MAX, SEARCH_MAX
 from app.models import User
 from app.security import is_locked
 from app.services import accounts
@@ -78,9 +79,8 @@ class UserFilterForm(BaseForm):
         csrf = False
 
     q = StringField(_l("Name or e-mail address"), validators=[
-        Optional(), Length(max=accounts.SEARCH_MAX,
-                           message=_l("Use at most %(max)d characters.",
-                                      max=accounts.SEARCH_MAX))])
+        Optional(), Length(max=SEARCH_MAX, message=_l("Use at most %(max)d characters.",
+                                                      max=SEARCH_MAX))])
     role = SelectField(_l("Role"), validate_choice=False)
     status = SelectField(_l("Status"), validate_choice=False)
 
@@ -108,13 +108,11 @@ class PlacementForm(BaseForm):
 class NewUserForm(PlacementForm):
     name = StringField(_l("Name"), validators=[
         InputRequired(message=_l("Enter the name.")),
-        Length(max=accounts.NAME_MAX, message=_l("Use at most %(max)d characters.",
-                                                 max=accounts.NAME_MAX))],
+        Length(max=NAME_MAX, message=_l("Use at most %(max)d characters.", max=NAME_MAX))],
         render_kw={"autocomplete": "off"})
     email = StringField(_l("E-mail address"), validators=[
         InputRequired(message=_l("Enter the e-mail address.")),
-        Length(max=accounts.EMAIL_MAX, message=_l("Use at most %(max)d characters.",
-                                                  max=accounts.EMAIL_MAX))],
+        Length(max=EMAIL_MAX, message=_l("Use at most %(max)d characters.", max=EMAIL_MAX))],
         render_kw={"autocomplete": "off", "type": "email", "spellcheck": "false"})
 
 

@@ -9,7 +9,7 @@ from wtforms import TextAreaField
 from wtforms.validators import InputRequired, Length
 
 from app.i18n import _l, get_locale
-from app.services.referrals import REASON_MAX
+from app.limits import REASON_MAX
 
 
 def _strip(value: Any) -> Any:

@@ -31,6 +31,17 @@ from wtforms.validators import (
 from app.forms.base import BaseForm
 from app.forms.validators import DutchPostcode, HouseNumber, PhoneNumber, RequiredUnless
 from app.i18n import _l
+from app.limits import (
+    ADDRESS_MAX,
+    AGE_MAX,
+    AGE_MIN,
+    DESCRIPTION_MAX,
+    EMAIL_MAX,
+    HOUSE_NUMBER_MAX,
+    NAME_MAX,
+    PHONE_MAX,
+    POSTCODE_INPUT_MAX,
+)
 from app.services.intake import IntakeData
 from app.vocabulary import (
     CHANNEL_LABELS,
@@ -41,8 +52,6 @@ from app.vocabulary import (
     URGENCY_LABELS,
 )
 from referral_rules.vocabulary import STAFF_CHANNELS
-
-DESCRIPTION_MAX = 4000
 
 
 class MultiCheckboxField(SelectMultipleField):
@@ -72,7 +81,8 @@ class WhoForm(BaseForm):
         _l("Or age in years"),
         validators=[
             Optional(),
-            NumberRange(min=0, max=120, message=_l("Enter an age between 0 and 120.")),
+            NumberRange(min=AGE_MIN, max=AGE_MAX, message=_l(
+                "Enter an age between %(min)d and %(max)d.", min=AGE_MIN, max=AGE_MAX)),
         ],
         render_kw={"inputmode": "numeric"},
     )
@@ -101,7 +111,7 @@ class WhereForm(BaseForm):
         validators=[
             RequiredUnless("no_fixed_address", "address",
                            message=_l("Enter a postcode, or tick 'no fixed address'.")),
-            Length(max=10, message=_l("Enter a postcode like 1234 AB.")),
+            Length(max=POSTCODE_INPUT_MAX, message=_l("Enter a postcode like 1234 AB.")),
             DutchPostcode(),
         ],
         render_kw={"autocomplete": "postal-code", "inputmode": "text", "spellcheck": "false"},
@@ -113,13 +123,14 @@ class WhereForm(BaseForm):
                 "no_fixed_address", "address",
                 message=_l("Enter a house number, or tick 'no fixed address'."),
             ),
-            Length(max=12, message=_l("Enter a house number like 12 or 12a.")),
+            Length(max=HOUSE_NUMBER_MAX, message=_l("Enter a house number like 12 or 12a.")),
             HouseNumber(),
         ],
     )
     address = StringField(
         _l("Street and place, if you do not know the postcode"),
-        validators=[Optional(), Length(max=200, message=_l("Use at most 200 characters."))],
+        validators=[Optional(), Length(max=ADDRESS_MAX, message=_l(
+            "Use at most %(max)d characters.", max=ADDRESS_MAX))],
         render_kw={"autocomplete": "street-address"},
     )
     no_fixed_address = BooleanField(_l("I have no fixed address"))
@@ -161,14 +172,15 @@ class ContactForm(BaseForm):
 
     contact_name = StringField(
         _l("Name"),
-        validators=[Optional(), Length(max=200, message=_l("Use at most 200 characters."))],
+        validators=[Optional(), Length(max=NAME_MAX, message=_l(
+            "Use at most %(max)d characters.", max=NAME_MAX))],
         render_kw={"autocomplete": "name"},
     )
     contact_email = StringField(
         _l("E-mail address"),
         validators=[
             Optional(),
-            Length(max=254, message=_l("Use at most 254 characters.")),
+            Length(max=EMAIL_MAX, message=_l("Use at most %(max)d characters.", max=EMAIL_MAX)),
             Email(message=_l("Enter an e-mail address like name@example.nl."),
                   check_deliverability=False),
         ],
@@ -176,7 +188,8 @@ class ContactForm(BaseForm):
     )
     contact_phone = StringField(
         _l("Phone number"),
-        validators=[Optional(), Length(max=32, message=_l("Use at most 32 characters.")),
+        validators=[Optional(), Length(max=PHONE_MAX, message=_l(
+            "Use at most %(max)d characters.", max=PHONE_MAX)),
                     PhoneNumber()],
         render_kw={"autocomplete": "tel", "type": "tel"},
     )

@@ -16,10 +16,10 @@ from app.extensions import db
 from app.forms.base import BaseForm, reason_field
 from app.i18n import _, _l
 from app.lifecycle import REFERRAL_STATES
+from app.limits import REASON_MAX
 from app.models import Referral
 from app.services import access_log, casework
 from app.services import referrals as referral_service
-from app.services.referrals import REASON_MAX
 from app.vocabulary import OUTCOME_LABELS
 
 bp = Blueprint("partner", __name__)

@@ -29,12 +29,12 @@ from app.extensions import db, limiter
 from app.forms.base import BaseForm
 from app.forms.intake import IntakeForm, intake_data
 from app.i18n import _, _l, get_locale
+from app.limits import MESSAGE_MAX, REASON_MAX
 from app.models import SupportRequest, Team, Tenant
 from app.resident import steps
 from app.services import resident_messages
 from app.services.intake import find_by_submission_token, new_submission_token, submit_request
 from app.services.referrals import give_feedback
-from app.services.resident_messages import MESSAGE_MAX
 from app.services.routing import municipality_of
 from app.services.status_tokens import request_by_status_token, status_token
 from app.vocabulary import FEEDBACK_LABELS
@@ -404,7 +404,8 @@ class FeedbackForm(BaseForm):
     )
     comment = TextAreaField(
         _l("Anything you want to tell us? (optional)"),
-        validators=[Optional(), Length(max=2000, message=_l("Use at most 2000 characters."))],
+        validators=[Optional(), Length(max=REASON_MAX, message=_l(
+            "Use at most %(max)d characters.", max=REASON_MAX))],
     )
 
 

@@ -35,6 +35,8 @@ from sqlalchemy.orm import selectinload
 
 from app.extensions import db
 from app.i18n import _, force_locale
+from app.lifecycle import REQUEST_CLOSED
+from app.limits import EMAIL_MAX, NAME_MAX
 from app.models import AuditEvent, Partner, SupportRequest, Team, Tenant, User, utcnow
 from app.security import password_problem
 from app.services import audit
@@ -44,9 +46,6 @@ from app.services.passwords import hash_password
 
 ROLES = ("staff", "team_lead", "partner", "admin")
 TEAM_ROLES = ("staff", "team_lead")
-NAME_MAX = 200
-EMAIL_MAX = 254
-SEARCH_MAX = 100
 LIST_LIMIT = 500
 INVITED = "user.invited"
 _LINK_SALT = "wijkloket.set-password"
@@ -110,7 +109,7 @@ def open_requests_coordinated(user: User) -> int:
         select(func.count(SupportRequest.id)).where(
             SupportRequest.tenant_id == user.tenant_id,
             SupportRequest.coordinator_id == user.id,
-            SupportRequest.status != "closed")) or 0
+            SupportRequest.status != REQUEST_CLOSED)) or 0
 
 
 def teams(tenant_id: int) -> list[Team]:
