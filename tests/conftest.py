@@ -107,15 +107,41 @@ def _empty_tables(app: Flask) -> None:
 
 
 class IsolatedClient(FlaskClient):
-    """Each request runs in its own application context, as in production.
+    """Each request runs in its own application context, as in production, and every HTML
+    page it gets back passes ``tests.pages.check_page`` (title, lang, unique ids, labels).
 
     The ``app`` fixture keeps a context open for the test's own database work; without this,
     requests would share its ``g`` (and with it Flask-Login's user and the CSRF token).
+    A test opts out of the page check with ``@pytest.mark.unchecked_pages``; one client with
+    ``client.check_pages = False``.
     """
+
+    check_pages = True
 
     def open(self, *args: Any, **kwargs: Any) -> Any:
         with self.application.app_context():
-            return super().open(*args, **kwargs)
+            response = super().open(*args, **kwargs)
+        if self.check_pages and _is_page(response):
+            from tests.pages import check_page
+
+            try:
+                check_page(response.get_data(as_text=True))
+            except AssertionError as problem:
+                where = response.request.path if response.request else "?"
+                raise AssertionError(f"{response.status_code} {where}: {problem}") from None
+        return response
+
+
+class UncheckedClient(IsolatedClient):
+    """The client of a test marked ``unchecked_pages``."""
+
+    check_pages = False
+
+
+def _is_page(response: Any) -> bool:
+    """An HTML page a browser would show (not a redirect, nor the empty answer to HEAD)."""
+    return (response.mimetype == "text/html" and not 300 <= response.status_code < 400
+            and response.request.method != "HEAD")
 
 
 @pytest.fixture
@@ -125,12 +151,14 @@ def app_config() -> dict[str, Any]:
 
 
 @pytest.fixture
-def app(migrated: str, app_config: dict[str, Any]) -> Iterator[Flask]:
+def app(migrated: str, app_config: dict[str, Any], request: pytest.FixtureRequest
+        ) -> Iterator[Flask]:
     from app.extensions import db
     from app.services import routing, rulesets
 
     application = make_app(migrated, **app_config)
-    application.test_client_class = IsolatedClient
+    unchecked = request.node.get_closest_marker("unchecked_pages") is not None
+    application.test_client_class = UncheckedClient if unchecked else IsolatedClient
     _empty_tables(application)
     routing._index_cache.clear()
     rulesets._ruleset_cache.clear()
