@@ -27,6 +27,7 @@ import pyotp
 
 from app.extensions import db
 from app.models import (
+    ApiToken,
     Coverage,
     Partner,
     Referral,
@@ -157,3 +158,14 @@ def task(request: SupportRequest, kind: str = "crisis", reason: str = "test", *,
     return _add(Task(tenant_id=request.tenant_id, request_id=request.id,
                      team_id=team.id if team else request.owner_team_id, kind=kind,
                      reason=reason, **fields))
+
+
+def api_token(of: Tenant, *, partner: Partner | None = None, name: str = "tests") -> str:
+    """An API token of ``of`` (a partner's when ``partner`` is given); returns the raw token
+    a client sends as ``Authorization: Bearer …``."""
+    from app.api import new_token
+
+    raw, hashed = new_token()
+    _add(ApiToken(tenant_id=of.id, name=name, token_hash=hashed,
+                  partner_id=partner.id if partner else None))
+    return raw

@@ -5,17 +5,16 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import func, select
 
-from app.api import new_token
 from app.extensions import db
-from app.models import ApiToken, SupportRequest
+from app.models import SupportRequest
 from app.services.tenants import create_tenant
+from tests import factories
 from tests.integration.helpers import api_body
 
 
 @pytest.fixture
 def token(demo):
-    raw, hashed = new_token()
-    db.session.add(ApiToken(tenant_id=demo.id, name="tests", token_hash=hashed))
+    raw = factories.api_token(demo)
     db.session.commit()
     return raw
 
@@ -90,8 +89,7 @@ def test_without_a_valid_token_the_api_answers_401(client, demo):
 def test_another_tenants_reference_answers_404(client, token):
     created = _post(client, token, api_body()).json["reference"]
     other = create_tenant("elders", "Elders", "GM9998", "demo")
-    raw, hashed = new_token()
-    db.session.add(ApiToken(tenant_id=other.id, name="other", token_hash=hashed))
+    raw = factories.api_token(other, name="other")
     db.session.commit()
     response = client.get(f"/api/v1/requests/{created}",
                           headers={"Authorization": f"Bearer {raw}"})

@@ -17,11 +17,11 @@ import pytest
 from sqlalchemy import func, select
 
 from app import security
-from app.api import new_token
 from app.config import DEV_SECRET, load_config
 from app.extensions import db
-from app.models import ApiToken, AuditEvent, User, utcnow
+from app.models import AuditEvent, User, utcnow
 from app.services.demo import DEMO_PASSWORD, DEMO_TOTP_SECRET
+from tests import factories
 from tests.conftest import csrf_token, login
 from tests.integration.helpers import api_body, check_page
 
@@ -578,8 +578,7 @@ def test_too_many_login_attempts_from_one_address_get_a_clear_page(client, demo)
 
 
 def test_the_api_with_a_token_needs_no_second_factor(client, demo):
-    raw, hashed = new_token()
-    db.session.add(ApiToken(tenant_id=demo.id, name="tests", token_hash=hashed))
+    raw = factories.api_token(demo)
     db.session.commit()
     response = client.post("/api/v1/requests", json=api_body(),
                            headers={"Authorization": f"Bearer {raw}"})

@@ -8,6 +8,7 @@ from sqlalchemy import select
 
 from app.extensions import db
 from app.models import Referral
+from tests import factories
 from tests.integration.helpers import api_body, check_page, form_data, submit_form
 
 
@@ -86,11 +87,7 @@ def test_reference_and_code_can_be_typed_in(app, client, demo):
 
 
 def test_the_api_returns_the_status_link_once(app, client, demo):
-    from app.api import new_token
-    from app.models import ApiToken
-
-    raw, hashed = new_token()
-    db.session.add(ApiToken(tenant_id=demo.id, name="tests", token_hash=hashed))
+    raw = factories.api_token(demo)
     db.session.commit()
 
     def _post(client, token, body):
