@@ -65,8 +65,8 @@ test-postgres: install ## Run the tests on PostgreSQL ($$PG_TEST_URL), all but t
 	TEST_DATABASE_URL=$(PG_TEST_URL) $(BIN)/pytest -q -p no:cacheprovider -m "not browser"
 
 translations: install ## Extract, update (-N) and compile the catalogues
-	$(BIN)/pybabel extract -F babel.cfg -k _l -o translations/messages.pot --no-location --sort-output --project Wijkloket . >/dev/null
-	$(BIN)/pybabel update -N --ignore-obsolete -i translations/messages.pot -d translations >/dev/null
+	$(BIN)/pybabel extract -F babel.cfg -k _l -w 100 -o translations/messages.pot --no-location --sort-output --project Wijkloket . >/dev/null
+	$(BIN)/pybabel update -N --ignore-obsolete -w 100 -i translations/messages.pot -d translations >/dev/null
 	$(BIN)/python -m app.translations_tool fill-english translations/en/LC_MESSAGES/messages.po
 	$(BIN)/pybabel compile -d translations >/dev/null
 
