@@ -12,7 +12,7 @@ import click
 from flask.cli import AppGroup
 from sqlalchemy import func, select
 
-from app.cli import _tenant
+from app.cli.common import tenant_by_slug
 from app.extensions import db
 from app.models import Area, Partner, Team, Tenant
 from app.services.routing import (
@@ -44,7 +44,7 @@ def import_areas(path: Path, slug: str, gemeenten: tuple[str, ...], year: int | 
     Re-importing a year replaces that year only; older years stay, and requests keep the
     buurt they were assigned under. All or nothing: a failed import changes nothing.
     """
-    tenant = _tenant(slug)
+    tenant = tenant_by_slug(slug)
     try:
         result = read_areas(path, gemeenten or [tenant.gemeentecode], year=year)
     except AreaImportError as exc:
@@ -90,7 +90,7 @@ def import_postcodes(path: Path) -> None:
 @click.option("--json", "as_json", is_flag=True, help="Print JSON for programs.")
 def coverage(slug: str, as_json: bool) -> None:
     """List every (buurt, domain) with no team (gap) or more than one (overlap)."""
-    tenant = _tenant(slug)
+    tenant = tenant_by_slug(slug)
     report = coverage_report(tenant)
     if report is None:
         raise click.ClickException(f"Tenant {slug} has no map; run 'geo import-areas' first.")
@@ -163,7 +163,7 @@ def _area_names(tenant: Tenant) -> dict[str, str]:
 def locate(slug: str, postcode: str | None, house_number: str | None, lon: float | None,
            lat: float | None, csv_path: Path | None, as_json: bool) -> None:
     """Where is an address, and who is responsible for it per domain?"""
-    tenant = _tenant(slug)
+    tenant = tenant_by_slug(slug)
     names = _area_names(tenant)
     if csv_path is not None:
         _locate_csv(tenant, csv_path, names)
