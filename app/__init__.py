@@ -65,13 +65,14 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
 
 
 def _register_template_helpers(app: Flask) -> None:
-    from app import vocabulary
+    from app import roles, vocabulary
 
     @app.context_processor
     def inject() -> dict[str, Any]:
         locale = str(get_locale())
         return {
             "vocab": vocabulary,
+            "roles": roles,
             "label": vocabulary.label,
             "current_language": locale,
             "text_direction": get_locale().text_direction,

@@ -1,4 +1,5 @@
-"""The two state machines: referrals (DESIGN.md: referral lifecycle) and support requests.
+"""The two state machines: referrals (DESIGN.md: referral lifecycle) and support requests;
+and the two states of a task.
 
 Referrals: ``proposed → sent → accepted → in_progress → completed``, with ``declined``,
 ``expired`` and ``returned`` leading back to the owner's queue, and ``withdrawn`` when the
@@ -22,6 +23,9 @@ Two things that change during casework are deliberately not request states:
 * Waiting for the resident (``waiting_since``) holds the legal clocks still but changes
   nobody's work: the request keeps its coordinator and the team may close it while waiting.
   It is a flag of the clocks (app/services/legal.py), orthogonal to the status.
+
+Tasks are ``open`` until someone of the team completes them (or the request closes), then
+``done`` for good; ``app.services.tasks.complete`` is the one way there.
 """
 
 from __future__ import annotations
@@ -136,3 +140,10 @@ def check_request_transition(current: str, target: str, actor: str | None = None
         raise IllegalRequestTransition(current, target)
     if actor is not None and actor not in allowed:
         raise IllegalRequestTransition(current, target, actor)
+
+
+# ── Tasks ─────────────────────────────────────────────────────────────────────────────
+
+TASK_OPEN: Final = "open"
+TASK_DONE: Final = "done"
+TASK_STATES: Final = (TASK_OPEN, TASK_DONE)

@@ -13,11 +13,17 @@ from typing import Any
 
 from referral_rules.conditions import evaluate_condition
 from referral_rules.loader import Ruleset
-from referral_rules.vocabulary import FOR_WHOM, HOUSING, LIFE_AREAS, OWNER_DOMAIN, URGENCIES
+from referral_rules.vocabulary import (
+    FOR_WHOM,
+    HOUSING,
+    LIFE_AREAS,
+    OWNER_DOMAIN,
+    URGENCIES,
+    URGENCY_RANK,
+)
 
 __all__ = ["Decision", "FactError", "Reason", "Route", "TaskAction", "evaluate", "normalize_facts"]
 
-PRIORITY_ORDER = ("normaal", "spoed", "crisis")
 DEFAULT_RULE_ID = "_default"
 #: Facts every decision needs; a missing one is an error, never a silent default.
 REQUIRED_FACTS = ("life_areas", "urgency")
@@ -183,7 +189,7 @@ def evaluate(ruleset: Ruleset, facts: Mapping[str, Any], on: dt.date | None = No
             if rule.deadline_days is not None:
                 route["deadlines"].append(rule.deadline_days)
             route["consent"] = route["consent"] or bool(rule.requires_consent)
-        if rule.priority and PRIORITY_ORDER.index(rule.priority) > PRIORITY_ORDER.index(priority):
+        if rule.priority and URGENCY_RANK[rule.priority] > URGENCY_RANK[priority]:
             priority = rule.priority
         if rule.task is not None:
             tasks.append(TaskAction(rule.task.kind, rule.task.reason, rule.id))

@@ -15,7 +15,7 @@ from app.extensions import db
 from app.forms.intake import IntakeForm, intake_data
 from app.limits import SUBMISSION_TOKEN_MAX, SUBMISSION_TOKEN_MIN
 from app.models import ApiToken, SupportRequest, Tenant
-from app.services import legal
+from app.services import legal, tasks
 from app.services.intake import find_by_submission_token, status_token, submit_request
 from app.targets import referral_target_json, target_json
 from referral_rules.vocabulary import CHANNELS
@@ -200,7 +200,7 @@ def request_json(row: SupportRequest) -> dict[str, Any]:
         ],
         "open_tasks": [
             {"id": task.id, "kind": task.kind, "reason": task.reason}
-            for task in row.tasks if task.state == "open"
+            for task in row.tasks if tasks.is_open(task)
         ],
         "legal_deadlines": [
             {"kind": deadline.kind, "started": deadline.started.isoformat(),

@@ -16,6 +16,7 @@ from app.api import bp
 from app.extensions import db
 from app.lifecycle import REFERRAL_STATES
 from app.models import Referral
+from app.roles import PARTNER
 from app.services import referrals as referral_service
 from app.targets import referral_target_json
 
@@ -27,7 +28,7 @@ class ApiActor:
     tenant_id: int
     partner_id: int
     name: str
-    role: str = "partner"
+    role: str = PARTNER
     team_id: None = None
     id: None = None
 

@@ -51,7 +51,7 @@ from app.vocabulary import (
     LIFE_AREA_LABELS,
     URGENCY_LABELS,
 )
-from referral_rules.vocabulary import STAFF_CHANNELS
+from referral_rules.vocabulary import STAFF_CHANNELS, URGENCY_NORMAL
 
 
 class MultiCheckboxField(SelectMultipleField):
@@ -162,7 +162,7 @@ class WhatForm(BaseForm):
     urgency = RadioField(
         _l("How urgent is it?"),
         choices=_choices(URGENCY_LABELS),
-        default="normaal",
+        default=URGENCY_NORMAL,
         validators=[InputRequired(message=_l("Choose how urgent it is."))],
     )
 

@@ -38,14 +38,13 @@ from app.i18n import _, force_locale
 from app.lifecycle import REQUEST_CLOSED
 from app.limits import EMAIL_MAX, NAME_MAX
 from app.models import AuditEvent, Partner, SupportRequest, Team, Tenant, User, utcnow
+from app.roles import ADMIN, PARTNER, ROLES, TEAM_ROLES
 from app.security import password_problem
 from app.services import audit
 from app.services.errors import Conflict, DomainError, InvalidInput, NotFound
 from app.services.notices import mail, path_for, portal_url
 from app.services.passwords import hash_password
 
-ROLES = ("staff", "team_lead", "partner", "admin")
-TEAM_ROLES = ("staff", "team_lead")
 LIST_LIMIT = 500
 INVITED = "user.invited"
 _LINK_SALT = "wijkloket.set-password"
@@ -212,7 +211,7 @@ def _check_placement(tenant_id: int, role: str, team_id: int | None,
         if team is None or team.tenant_id != tenant_id:
             raise InvalidInput(_("Choose the team of this staff member or team lead."), "team")
         return team.id, None
-    if role == "partner":
+    if role == PARTNER:
         partner = db.session.get(Partner, partner_id) if partner_id else None
         if partner is None or partner.tenant_id != tenant_id:
             raise InvalidInput(_("Choose the partner organisation of this person."), "partner")
@@ -224,7 +223,7 @@ def _other_active_admins(user: User) -> int:
     """Active administrators of the tenant besides ``user``, locked until the commit on
     PostgreSQL, so two administrators cannot both remove the other at the same moment."""
     ids = db.session.scalars(
-        select(User.id).where(User.tenant_id == user.tenant_id, User.role == "admin",
+        select(User.id).where(User.tenant_id == user.tenant_id, User.role == ADMIN,
                               User.active.is_(True)).order_by(User.id).with_for_update()).all()
     return sum(1 for user_id in ids if user_id != user.id)
 
@@ -232,7 +231,7 @@ def _other_active_admins(user: User) -> int:
 def _keep_an_admin(user: User) -> None:
     """Conflict when ``user`` is the tenant's last active administrator; the refusal rolls
     the transaction back, so the locks taken to count are not held any longer."""
-    if user.role == "admin" and user.active and _other_active_admins(user) == 0:
+    if user.role == ADMIN and user.active and _other_active_admins(user) == 0:
         db.session.rollback()
         raise Conflict(_("This is the last active administrator of the municipality. Make "
                          "another account administrator first."))
@@ -290,7 +289,7 @@ def update(user: User, *, role: str, team_id: int | None, partner_id: int | None
         return False
     if role != user.role and user.id == actor.id:
         raise Conflict(_("You cannot change your own role. Ask another administrator."))
-    if role != "admin":
+    if role != ADMIN:
         _keep_an_admin(user)
     user.role, user.team_id, user.partner_id = role, team_id, partner_id
     changed = {key: [before[key], after[key]] for key in before if before[key] != after[key]}
@@ -450,8 +449,7 @@ def user_for_link(token: str, *, for_update: bool = False) -> User:
     return user
 
 
-__all__ = ["ROLES", "TEAM_ROLES", "Invitation", "LinkProblem", "create", "deactivate",
-           "find", "get", "history", "invitations", "make_link_token", "open_requests_coordinated",
-           "partners", "reactivate",
-           "reset_mfa", "send_link", "set_password", "teams", "unlock", "update",
+__all__ = ["Invitation", "LinkProblem", "create", "deactivate", "find", "get", "history",
+           "invitations", "make_link_token", "open_requests_coordinated", "partners",
+           "reactivate", "reset_mfa", "send_link", "set_password", "teams", "unlock", "update",
            "user_for_link"]

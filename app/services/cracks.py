@@ -16,7 +16,7 @@ from sqlalchemy.orm import selectinload
 from app.calendar import Calendar
 from app.calendar import today as local_today
 from app.extensions import db
-from app.lifecycle import LIVE_STATES, REQUEST_CLOSED, REQUEST_IN_PROGRESS
+from app.lifecycle import LIVE_STATES, REQUEST_CLOSED, REQUEST_IN_PROGRESS, TASK_OPEN
 from app.models import OutboxMessage, Referral, SupportRequest, Task, Team, Tenant, User
 from app.services import legal
 from app.services.calendars import calendar_for
@@ -94,7 +94,7 @@ def _for_tenant(tenant: Tenant, today: dt.date, report: CracksReport) -> None:
     live_referral = select(Referral.id).where(Referral.request_id == SupportRequest.id,
                                               Referral.state.in_(LIVE_STATES)).exists()
     open_task = select(Task.id).where(Task.request_id == SupportRequest.id,
-                                      Task.state == "open").exists()
+                                      Task.state == TASK_OPEN).exists()
     for request_id, reference, team_id in db.session.execute(select(
             SupportRequest.id, SupportRequest.reference, SupportRequest.owner_team_id).where(
             *open_request, SupportRequest.status == REQUEST_IN_PROGRESS,
@@ -136,7 +136,7 @@ def _for_tenant(tenant: Tenant, today: dt.date, report: CracksReport) -> None:
     for task_id, team_id, kind, created_at, reference in db.session.execute(select(
             Task.id, Task.team_id, Task.kind, Task.created_at, SupportRequest.reference)
             .join(SupportRequest, SupportRequest.id == Task.request_id).where(
-            *open_request, Task.state == "open", Task.created_at < waited_since,
+            *open_request, Task.state == TASK_OPEN, Task.created_at < waited_since,
             SupportRequest.coordinator_id.is_(None)).order_by(Task.id)):
         report.cracks.append(Crack(
             "task_unassigned", slug, team_id, "task", task_id, reference,

@@ -8,6 +8,7 @@ from sqlalchemy import select
 
 from app.extensions import db
 from app.models import Partner, Team, Tenant, User, utcnow
+from app.roles import ADMIN, PARTNER, STAFF, TEAM_LEAD
 from app.services.passwords import hash_password
 from app.services.tenants import (
     TENANT_DIR,
@@ -35,17 +36,17 @@ class DemoAccount:
 
 
 DEMO_ACCOUNTS = (
-    DemoAccount("noord@demo.wijkloket.example", "Noor Wijkteam", "staff", team="noord"),
-    DemoAccount("lead-noord@demo.wijkloket.example", "Lea Teamleider", "team_lead", team="noord"),
-    DemoAccount("zuid@demo.wijkloket.example", "Sam Wijkteam", "staff", team="zuid"),
-    DemoAccount("centraal@demo.wijkloket.example", "Chris Centraal", "staff", team="centraal"),
-    DemoAccount("jeugd@demo.wijkloket.example", "Jet Jeugdteam", "staff", team="jeugd"),
-    DemoAccount("schuldhulp@demo.wijkloket.example", "Sanne Schuldhulp", "partner",
+    DemoAccount("noord@demo.wijkloket.example", "Noor Wijkteam", STAFF, team="noord"),
+    DemoAccount("lead-noord@demo.wijkloket.example", "Lea Teamleider", TEAM_LEAD, team="noord"),
+    DemoAccount("zuid@demo.wijkloket.example", "Sam Wijkteam", STAFF, team="zuid"),
+    DemoAccount("centraal@demo.wijkloket.example", "Chris Centraal", STAFF, team="centraal"),
+    DemoAccount("jeugd@demo.wijkloket.example", "Jet Jeugdteam", STAFF, team="jeugd"),
+    DemoAccount("schuldhulp@demo.wijkloket.example", "Sanne Schuldhulp", PARTNER,
                 partner="schuldhulp"),
-    DemoAccount("welzijn@demo.wijkloket.example", "Wim Welzijn", "partner", partner="welzijn"),
-    DemoAccount("ggz@demo.wijkloket.example", "Gerrit De Brug", "partner", partner="ggz"),
-    DemoAccount("veilig@demo.wijkloket.example", "Vera Veilig Thuis", "partner", partner="veilig"),
-    DemoAccount("admin@demo.wijkloket.example", "Ada Beheer", "admin"),
+    DemoAccount("welzijn@demo.wijkloket.example", "Wim Welzijn", PARTNER, partner="welzijn"),
+    DemoAccount("ggz@demo.wijkloket.example", "Gerrit De Brug", PARTNER, partner="ggz"),
+    DemoAccount("veilig@demo.wijkloket.example", "Vera Veilig Thuis", PARTNER, partner="veilig"),
+    DemoAccount("admin@demo.wijkloket.example", "Ada Beheer", ADMIN),
 )
 
 

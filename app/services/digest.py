@@ -21,11 +21,11 @@ from app.calendar import NATIONAL
 from app.extensions import db
 from app.i18n import force_locale, ngettext
 from app.models import ScheduledRun, Team, Tenant, User
+from app.roles import TEAM_ROLES
 from app.services import cracks
 from app.services.calendars import calendar_for
 from app.services.legal import LOCAL
 from app.services.notices import mail, portal_url
-from app.services.notifications import STAFF_ROLES
 
 log = logging.getLogger("wijkloket.digest")
 
@@ -64,7 +64,7 @@ def send_digests(now: dt.datetime | None = None) -> int:
 def _for_tenant(tenant: Tenant, today: dt.date) -> int:
     report = cracks.find_cracks(tenant, today)
     readers = db.session.scalars(
-        select(User).where(User.tenant_id == tenant.id, User.role.in_(STAFF_ROLES),
+        select(User).where(User.tenant_id == tenant.id, User.role.in_(TEAM_ROLES),
                            User.active.is_(True), User.wants_digest.is_(True),
                            User.team_id.is_not(None))
         .order_by(User.id)).all()

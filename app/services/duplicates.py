@@ -20,7 +20,7 @@ from app.extensions import db
 from app.i18n import _, force_locale
 from app.lifecycle import LIVE_STATES, REQUEST_CLOSED
 from app.models import SupportRequest, User, utcnow
-from app.services import audit, request_states
+from app.services import audit, request_states, tasks
 from app.services.errors import InvalidInput
 
 WINDOW = dt.timedelta(days=30)
@@ -80,7 +80,7 @@ def merge(user: User, survivor: SupportRequest, duplicate_reference: str) -> Sup
         raise InvalidInput(_("Choose a possible duplicate of your team."), "duplicate")
     request_states.ensure_open(survivor)
     now = utcnow()
-    moved_tasks = [task for task in duplicate.tasks if task.state == "open"]
+    moved_tasks = [task for task in duplicate.tasks if tasks.is_open(task)]
     for task in moved_tasks:
         task.request_id = survivor.id
     moved_referrals = [r for r in duplicate.referrals if r.state in LIVE_STATES]

@@ -18,7 +18,7 @@ from app.services import audit, notifications, request_states
 from app.services.errors import Conflict, InvalidInput, NotFound
 from app.services.referrals import owned_request, request_for_staff, required_reason
 from app.services.request_states import ensure_open
-from app.services.tasks import add_task
+from app.services.tasks import add_task, is_open
 
 
 def colleagues(user: User) -> list[User]:
@@ -88,7 +88,7 @@ def accept_handover(user: User, reference: str) -> SupportRequest:
     request.owner_team_id = user.team_id
     request.coordinator_id = None
     for task in request.tasks:
-        if task.state == "open" and task.team_id == old_team.id:
+        if is_open(task) and task.team_id == old_team.id:
             task.team_id = user.team_id
     audit.record("request.handover_accepted", tenant_id=request.tenant_id,
                  object_type="support_request", object_id=request.id, actor=user,

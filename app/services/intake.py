@@ -35,7 +35,7 @@ from app.services.status_tokens import status_token as status_token  # app.api i
 from app.services.tasks import add_task
 from referral_rules import Decision, Route, evaluate
 from referral_rules import Ruleset as RulesRuleset
-from referral_rules.vocabulary import OWNER_DOMAIN
+from referral_rules.vocabulary import OWNER_DOMAIN, URGENCY_CRISIS, URGENCY_URGENT
 
 
 @dataclass(frozen=True)
@@ -177,11 +177,11 @@ def submit_request(
         for route in decision.routes:
             refer_route(tenant, request, placement, owner, route, ruleset, today)
         _add_rule_tasks(request, decision, owner)
-        if decision.priority == "crisis":
+        if decision.priority == URGENCY_CRISIS:
             add_task(request, owner.id, "crisis",
                      _("Danger or crisis: contact the resident today."))
             notices.crisis_alert(tenant, request, owner)
-        elif decision.priority == "spoed":
+        elif decision.priority == URGENCY_URGENT:
             notifications.notify(notifications.team_members(owner.id), request, "new_urgent")
 
     notices.to_resident(tenant, request, "received")

@@ -13,16 +13,16 @@ from sqlalchemy import func, select, update
 
 from app.extensions import db
 from app.models import Notification, SupportRequest, User, utcnow
+from app.roles import TEAM_LEAD, TEAM_ROLES
 from app.services import audit
 from app.vocabulary import NOTIFICATION_TEXTS, TASK_KIND_LABELS, label
 
-STAFF_ROLES = ("staff", "team_lead")
 #: How many notifications the page shows; older ones stay in the database.
 PAGE_SIZE = 100
 
 
 def team_members(team_id: int, *, leads_only: bool = False) -> list[User]:
-    roles = ("team_lead",) if leads_only else STAFF_ROLES
+    roles = (TEAM_LEAD,) if leads_only else TEAM_ROLES
     return list(db.session.scalars(
         select(User).where(User.team_id == team_id, User.role.in_(roles), User.active.is_(True))
         .order_by(User.id)))

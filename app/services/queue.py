@@ -64,16 +64,23 @@ from sqlalchemy.sql.functions import FunctionElement
 
 from app.extensions import db
 from app.i18n import _, _l
-from app.lifecycle import REQUEST_CLOSED, REQUEST_STATES
+from app.lifecycle import REQUEST_CLOSED, REQUEST_STATES, TASK_OPEN
 from app.models import Area, Referral, SavedFilter, SupportRequest, Task, User
+from app.roles import TEAM_ROLES
 from app.services import legal
 from app.services.errors import InvalidInput, NotFound
-from referral_rules.vocabulary import CHANNELS, DOMAINS
+from referral_rules.vocabulary import (
+    CHANNELS,
+    DOMAINS,
+    MOST_PRESSING_FIRST,
+    PRESSING_URGENCIES,
+)
 
 PAGE_SIZE = 50
 STATUSES = ("open", *REQUEST_STATES, "all")
 OPEN_STATUSES = ("open", "new", "in_progress")
-PRIORITIES = ("crisis", "spoed", "normaal")
+#: The priority filter's codes, the most pressing first (referral_rules.vocabulary).
+PRIORITIES = MOST_PRESSING_FIRST
 SORTS = ("priority", "newest", "oldest", "deadline")
 DEADLINE_KINDS = ("overdue", "referral_overdue", "legal_overdue", "escalated")
 DEADLINE_DAYS_MAX = 90
@@ -201,7 +208,7 @@ def choices_for(user: User) -> Choices:
     colleagues = dict(db.session.execute(
         select(User.id, User.name).where(
             User.tenant_id == user.tenant_id, User.team_id == user.team_id,
-            User.role.in_(("staff", "team_lead")), User.active.is_(True))
+            User.role.in_(TEAM_ROLES), User.active.is_(True))
         .order_by(User.name, User.id)).all()) if user.team_id is not None else {}
     return Choices(dict(sorted(wijken.items(), key=lambda item: item[1])),
                    dict(sorted(buurten.items(), key=lambda item: item[1][0])), colleagues)
@@ -432,8 +439,10 @@ def deadline_key(waiting: Any, today: dt.date) -> ColumnElement[dt.date]:
         )), Date())
 
 
-PRIORITY_RANK = case((SupportRequest.priority == "crisis", 0),
-                     (SupportRequest.priority == "spoed", 1), else_=2)
+#: The priority sort's key in SQL: a request's place in :data:`PRIORITIES` (0 for the most
+#: pressing); a priority outside the vocabulary sorts with the least pressing.
+PRIORITY_RANK = case({code: place for place, code in enumerate(PRIORITIES)},
+                     value=SupportRequest.priority, else_=len(PRIORITIES) - 1)
 
 
 def _sort_keys(sort: str, waiting: Any, today: dt.date
@@ -550,7 +559,7 @@ def _open_tasks(scope: Scope, requests: list[SupportRequest]) -> dict[int, int]:
     return {request_id: count for request_id, count in db.session.execute(
         select(Task.request_id, func.count(Task.id))
         .where(Task.request_id.in_([request.id for request in requests]),
-               Task.team_id == scope.team_id, Task.state == "open")
+               Task.team_id == scope.team_id, Task.state == TASK_OPEN)
         .group_by(Task.request_id)).all()}
 
 
@@ -586,7 +595,7 @@ def counts(scope: Scope, filters: Sequence[QueueFilter]) -> list[Count]:
 
 def workload(scope: Scope) -> dict[int | None, tuple[int, int]]:
     """Open requests per coordinator (None: nobody yet): (all, crisis or urgent)."""
-    urgent = func.count(case((SupportRequest.priority.in_(("crisis", "spoed")), 1)))
+    urgent = func.count(case((SupportRequest.priority.in_(PRESSING_URGENCIES), 1)))
     rows = db.session.execute(
         select(SupportRequest.coordinator_id, func.count(SupportRequest.id), urgent)
         .where(*scope_conditions(scope, only_open=True))

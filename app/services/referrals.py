@@ -24,7 +24,8 @@ from app.lifecycle import (
 )
 from app.limits import REASON_MAX
 from app.models import Partner, Referral, SupportRequest, Task, Team, Tenant, User, utcnow
-from app.services import audit, notices, notifications, request_states
+from app.roles import PARTNER, TEAM_ROLES
+from app.services import audit, notices, notifications, request_states, tasks
 from app.services.calendars import response_due
 from app.services.errors import Conflict, InvalidInput, NotFound
 from app.services.rulesets import ruleset_for
@@ -110,9 +111,9 @@ def referral_for(user: User, referral_id: int) -> Referral:
 def _receives(user: User, referral: Referral) -> bool:
     if referral.state == "proposed":
         return False  # nothing is shared before the resident consents
-    if user.role == "partner":
+    if user.role == PARTNER:
         return user.partner_id is not None and referral.target_partner_id == user.partner_id
-    if user.role in {"staff", "team_lead"}:
+    if user.role in TEAM_ROLES:
         return user.team_id is not None and referral.target_team_id == user.team_id
     return False
 
@@ -242,9 +243,8 @@ def send_with_consent(user: User, referral_id: int) -> Referral:
     request = referral.request
     request.consent_share = True
     for task in request.tasks:
-        if task.kind == "consent_needed" and task.referral_id == referral.id and \
-                task.state == "open":
-            task.state, task.done_at, task.done_by_id = "done", utcnow(), user.id
+        if task.kind == "consent_needed" and task.referral_id == referral.id:
+            tasks.complete(task, user)
     tenant = db.session.get(Tenant, referral.tenant_id)
     assert tenant is not None
     notices.referral_sent(tenant, request, referral)
@@ -337,8 +337,7 @@ def close_request(user: User, reference: str, note: str) -> SupportRequest:
                          "are finished."))
     now = utcnow()
     for task in request.tasks:
-        if task.state == "open":
-            task.state, task.done_at, task.done_by_id = "done", now, user.id
+        tasks.complete(task, user, now)
     request_states.move(request, REQUEST_CLOSED, user)
     request.closed_at, request.close_note = now, note
     audit.record("request.closed", tenant_id=request.tenant_id, object_type="support_request",
@@ -379,11 +378,8 @@ def complete_task(user: User, task_id: int) -> Task:
     task = db.session.get(Task, task_id)
     if task is None or task.tenant_id != user.tenant_id or task.team_id != user.team_id:
         raise NotFound(_("This task does not exist or is not for your team."))
-    if task.state == "done":
+    if not tasks.complete(task, user):
         raise Conflict(_("This task is already done."))
-    task.state = "done"
-    task.done_at = utcnow()
-    task.done_by_id = user.id
     audit.record("task.done", tenant_id=task.tenant_id, object_type="task",
                  object_id=task.id, actor=user)
     db.session.commit()

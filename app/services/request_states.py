@@ -17,8 +17,8 @@ from app.lifecycle import (
     check_request_transition,
 )
 from app.models import SupportRequest, User
+from app.roles import TEAM_ROLES
 from app.services.errors import Conflict
-from app.services.notifications import STAFF_ROLES
 
 
 def is_open(request: SupportRequest) -> bool:
@@ -35,7 +35,7 @@ def ensure_open(request: SupportRequest) -> None:
 def actor_of(user: User, request: SupportRequest) -> str:
     """Who ``user`` is for ``request`` in the state machine: a member of the owning team, of
     the team a waiting handover is addressed to, or an outsider."""
-    if user.role not in STAFF_ROLES or user.team_id is None or user.tenant_id != request.tenant_id:
+    if user.role not in TEAM_ROLES or user.team_id is None or user.tenant_id != request.tenant_id:
         return OUTSIDER
     if user.team_id == request.owner_team_id:
         return OWNING_TEAM

@@ -1,9 +1,13 @@
-"""Tasks for a team: the one place they are made, so each is also announced in-app."""
+"""Tasks for a team: the one place they are made, so each is also announced in-app, and the
+one place they are completed (a task is ``open``, then ``done`` for good: app/lifecycle.py)."""
 
 from __future__ import annotations
 
+import datetime as dt
+
 from app.extensions import db
-from app.models import Referral, SupportRequest, Task
+from app.lifecycle import TASK_DONE, TASK_OPEN
+from app.models import Referral, SupportRequest, Task, User, utcnow
 from app.services import notifications
 
 
@@ -17,4 +21,18 @@ def add_task(request: SupportRequest, team_id: int, kind: str, reason: str,
     return task
 
 
-__all__ = ["add_task"]
+def is_open(task: Task) -> bool:
+    """Whether someone of the team still has to do ``task``."""
+    return task.state == TASK_OPEN
+
+
+def complete(task: Task, user: User, at: dt.datetime | None = None) -> bool:
+    """Mark ``task`` done by ``user`` at ``at`` (naive UTC; now when not given), in the
+    caller's transaction. Returns False, and changes nothing, when it was done already."""
+    if not is_open(task):
+        return False
+    task.state, task.done_at, task.done_by_id = TASK_DONE, at or utcnow(), user.id
+    return True
+
+
+__all__ = ["add_task", "complete", "is_open"]

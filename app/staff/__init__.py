@@ -27,22 +27,22 @@ from app.forms.intake import StaffIntakeForm, intake_data
 from app.i18n import _
 from app.models import Tenant
 from app.partner import add_referral_views
+from app.roles import TEAM_LEAD, TEAM_ROLES
 from app.services import cracks, maps, notifications
 from app.services.intake import new_submission_token, submit_request
 
 bp = Blueprint("staff", __name__)
-STAFF_ROLES = ("staff", "team_lead")
 
 
 @bp.context_processor
 def _unread() -> dict[str, Any]:
-    if current_user.is_authenticated and current_user.role in STAFF_ROLES:
+    if current_user.is_authenticated and current_user.role in TEAM_ROLES:
         return {"unread_notifications": notifications.unread_count(current_user)}
     return {}
 
 
 @bp.route("/cracks")
-@roles_required("team_lead")
+@roles_required(TEAM_LEAD)
 def cracks_page() -> Any:
     """For the team lead: where someone of this team may fall through the cracks."""
     tenant = db.session.get(Tenant, current_user.tenant_id)
@@ -53,14 +53,14 @@ def cracks_page() -> Any:
 
 
 @bp.route("/notifications")
-@roles_required(*STAFF_ROLES)
+@roles_required(*TEAM_ROLES)
 def notifications_page() -> Any:
     return render_template("staff/notifications.html",
                            items=notifications.latest(current_user), text=notifications.text)
 
 
 @bp.route("/notifications/<int:notification_id>")
-@roles_required(*STAFF_ROLES)
+@roles_required(*TEAM_ROLES)
 def open_notification(notification_id: int) -> Any:
     """Open what a notification is about; opening it marks it as read."""
     notification = notifications.mine(current_user, notification_id)
@@ -73,7 +73,7 @@ def open_notification(notification_id: int) -> Any:
 
 
 @bp.route("/notifications/read", methods=["POST"])
-@roles_required(*STAFF_ROLES)
+@roles_required(*TEAM_ROLES)
 def read_all_notifications() -> Any:
     notifications.mark_read(current_user)
     flash(_("All notifications are marked as read."), "success")
@@ -81,7 +81,7 @@ def read_all_notifications() -> Any:
 
 
 @bp.route("/notifications/digest", methods=["POST"])
-@roles_required(*STAFF_ROLES)
+@roles_required(*TEAM_ROLES)
 def digest_preference() -> Any:
     wanted = notifications.set_digest(current_user, request.form.get("digest") == "on")
     flash(_("You get the daily e-mail.") if wanted else _("You no longer get the daily e-mail."),
@@ -90,7 +90,7 @@ def digest_preference() -> Any:
 
 
 @bp.route("/requests/new", methods=["GET", "POST"])
-@roles_required(*STAFF_ROLES)
+@roles_required(*TEAM_ROLES)
 def new_request() -> Any:
     form = StaffIntakeForm()
     if not form.is_submitted():
@@ -113,7 +113,7 @@ def new_request() -> Any:
 
 
 @bp.route("/map")
-@roles_required(*STAFF_ROLES)
+@roles_required(*TEAM_ROLES)
 def map_page() -> Any:
     tenant = db.session.get(Tenant, current_user.tenant_id)
     assert tenant is not None
@@ -125,7 +125,7 @@ def map_page() -> Any:
 
 
 @bp.route("/map.json")
-@roles_required(*STAFF_ROLES)
+@roles_required(*TEAM_ROLES)
 def map_data() -> Any:
     tenant = db.session.get(Tenant, current_user.tenant_id)
     assert tenant is not None
@@ -136,7 +136,7 @@ def map_data() -> Any:
     })
 
 
-add_referral_views(bp, back_endpoint="staff.queue", roles=STAFF_ROLES)
+add_referral_views(bp, back_endpoint="staff.queue", roles=TEAM_ROLES)
 
 
 from app.staff import access_log, casework, queue, replies  # noqa: E402,F401 - their routes

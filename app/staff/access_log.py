@@ -12,6 +12,7 @@ from sqlalchemy import select
 from app.auth import roles_required
 from app.extensions import db
 from app.models import User
+from app.roles import TEAM_LEAD
 from app.services import access_log
 from app.staff import bp
 
@@ -35,7 +36,7 @@ def render_access_log(*, team_id: int | None, nav: str) -> Any:
 
 
 @bp.route("/access-log")
-@roles_required("team_lead")
+@roles_required(TEAM_LEAD)
 def access_log_page() -> Any:
     """Who saw or changed the requests of the lead's team."""
     return render_access_log(team_id=current_user.team_id, nav="staff/nav.html")
