@@ -36,9 +36,9 @@ from app.extensions import db, limiter, login_manager
 from app.forms.base import BaseForm
 from app.i18n import _, _l, ngettext
 from app.limits import CODE_MAX, EMAIL_MAX, PASSWORD_MAX
-from app.models import User, utcnow
-from app.services import accounts, audit
-from app.services.errors import InvalidInput
+from app.models import User
+from app.roles import ADMIN, PARTNER, STAFF, TEAM_LEAD
+from app.services import accounts, sessions
 from app.services.passwords import hash_password, verify_password
 
 bp = Blueprint("auth", __name__)
@@ -47,11 +47,12 @@ _DUMMY_HASH = hash_password("wijkloket-dummy-password")
 
 F = TypeVar("F", bound=Callable[..., Any])
 
+#: Where each role (app/roles.py) lands after logging in.
 HOME_BY_ROLE = {
-    "staff": "staff.queue",
-    "team_lead": "staff.queue",
-    "partner": "partner.referrals",
-    "admin": "admin.index",
+    STAFF: "staff.queue",
+    TEAM_LEAD: "staff.queue",
+    PARTNER: "partner.referrals",
+    ADMIN: "admin.index",
 }
 # Per address, for every step that checks a secret (on top of the per-account lockout).
 LOGIN_RATE_LIMIT = "10 per minute"
@@ -186,16 +187,13 @@ def login() -> Any:
         # Always verify a hash, so the answer takes as long for every case below.
         valid = verify_password(user.password_hash if user else _DUMMY_HASH, form.password.data)
         if user is None:
-            security.record_failure(None, stage="password", email=email)
+            sessions.attempt_failed(None, stage="password", email=email)
         elif security.is_locked(user):
-            audit.record("user.login_refused", tenant_id=user.tenant_id, object_type="user",
-                         object_id=user.id, actor_label="anonymous", reason="locked",
-                         ip=request.remote_addr)
+            sessions.login_refused(user, reason="locked", ip=request.remote_addr)
         elif not valid or not user.active:
-            security.record_failure(user, stage="password")
+            sessions.attempt_failed(user, stage="password")
         else:
             return _password_accepted(user)
-        db.session.commit()
         errors = _failed_login_messages()
     return render_template("auth/login.html", form=form, errors=errors)
 
@@ -245,10 +243,12 @@ def _locked_out() -> Any:
 
 def _log_in(user: User, *, method: str, **details: Any) -> None:
     """The login is complete: reset the failure count, audit it, start a fresh session."""
-    security.record_success(user)
-    audit.record("user.login", tenant_id=user.tenant_id, object_type="user", object_id=user.id,
-                 actor=user, method=method, ip=request.remote_addr, **details)
-    db.session.commit()
+    sessions.logged_in(user, method=method, ip=request.remote_addr, **details)
+    _start_session(user)
+
+
+def _start_session(user: User) -> None:
+    """A fresh browser session for ``user``, whose login is recorded already."""
     security.reset_session()
     login_user(user)
     security.start_session(user)
@@ -288,8 +288,7 @@ def second_factor() -> Any:
                                "You have %(num)d recovery codes left. Make new ones on your "
                                "account page.", left), "info")
             return _complete_login(user, method="recovery_code", recovery_codes_left=left)
-        locked = security.record_failure(user, stage="second_factor")
-        db.session.commit()
+        locked = sessions.attempt_failed(user, stage="second_factor")
         if locked:
             return _locked_out()
         form.code.errors.append(_("The code is not correct, or it was used already. Wait for "
@@ -315,23 +314,17 @@ def enrol() -> Any:
     if not user.totp_secret:
         # Stored now but not in use until confirmed; a reload shows the same secret, so a
         # code already scanned keeps working. It never goes into the (readable) cookie.
-        user.totp_secret = security.new_totp_secret()
-        db.session.commit()
+        sessions.give_totp_secret(user)
     form = CodeForm()
     if form.validate_on_submit():
         step = security.check_totp(user, security.normalise_code(form.code.data))
         if step is not None:
-            shown, hashes = security.new_recovery_codes()
-            user.mfa_enabled_at = utcnow()
-            user.recovery_codes = hashes
-            audit.record("user.mfa_enabled", tenant_id=user.tenant_id, object_type="user",
-                         object_id=user.id, actor=user, totp_step=step)
-            _log_in(user, method="totp_setup")
+            shown = sessions.enable_mfa(user, step=step, ip=request.remote_addr)
+            _start_session(user)
             # Shown once, in this answer only: nothing keeps them after this page.
             return render_template("auth/recovery_codes.html", codes=shown, first_time=True,
                                    next_url=url_for(HOME_BY_ROLE[user.role]))
-        locked = security.record_failure(user, stage="enrolment")
-        db.session.commit()
+        locked = sessions.attempt_failed(user, stage="enrolment")
         if locked:
             return _locked_out()
         form.code.errors.append(_("The code is not correct. Check that the time on your phone "
@@ -344,10 +337,7 @@ def enrol() -> Any:
 @bp.route("/logout", methods=["POST"])
 def logout() -> Any:
     if current_user.is_authenticated:
-        user = current_user._get_current_object()
-        audit.record("user.logout", tenant_id=user.tenant_id, object_type="user",
-                     object_id=user.id, actor=user)
-        db.session.commit()
+        sessions.logged_out(current_user._get_current_object())
     logout_user()
     security.reset_session()
     flash(_("You are logged out."), "info")
@@ -377,8 +367,7 @@ def change_password() -> Any:
     form = PasswordChangeForm()
     if form.validate_on_submit():
         if not verify_password(user.password_hash, form.current_password.data):
-            locked = security.record_failure(user, stage="password_change")
-            db.session.commit()
+            locked = sessions.attempt_failed(user, stage="password_change")
             if locked:
                 return _locked_out()
             form.current_password.errors.append(_("Your current password is not correct."))
@@ -386,12 +375,7 @@ def change_password() -> Any:
             form.new_password.errors.append(_("Choose a new password that is different from "
                                               "your current one."))
         else:
-            user.password_hash = hash_password(form.new_password.data)
-            user.password_changed_at = utcnow()
-            security.record_success(user)
-            audit.record("user.password_changed", tenant_id=user.tenant_id, object_type="user",
-                         object_id=user.id, actor=user)
-            db.session.commit()
+            sessions.change_password(user, form.new_password.data)
             security.refresh_credentials(user)  # this session goes on; all others end
             flash(_("Your password is changed. On other devices you are now logged out."),
                   "success")
@@ -411,15 +395,10 @@ def renew_recovery_codes() -> Any:
     if form.validate_on_submit():
         step = security.check_totp(user, security.normalise_code(form.code.data))
         if step is not None:
-            shown, hashes = security.new_recovery_codes()
-            user.recovery_codes = hashes
-            audit.record("user.recovery_codes_renewed", tenant_id=user.tenant_id,
-                         object_type="user", object_id=user.id, actor=user, totp_step=step)
-            db.session.commit()
+            shown = sessions.renew_recovery_codes(user, step=step)
             return render_template("auth/recovery_codes.html", codes=shown, first_time=False,
                                    next_url=url_for("auth.account"))
-        locked = security.record_failure(user, stage="recovery_codes")
-        db.session.commit()
+        locked = sessions.attempt_failed(user, stage="recovery_codes")
         if locked:
             return _locked_out()
         form.code.errors.append(_("The code is not correct, or it was used already. Wait for "
@@ -464,11 +443,10 @@ def set_password() -> Any:
     form = SetPasswordForm()
     form.account_email = user.email
     if form.validate_on_submit():
-        try:
+        # The service calls the value "password"; on this form it is "new_password".
+        with form.catching_invalid_input(field="new_password") as outcome:
             accounts.set_password(user, form.new_password.data, actor=user, method="link")
-        except InvalidInput as exc:
-            form.new_password.errors = [str(exc)]
-        else:
+        if outcome.ok:
             response = _password_accepted(user)  # on to the second step, as after a login
             flash(_("Your password is set."), "success")  # (that step empties the session)
             return response

@@ -12,8 +12,9 @@ from sqlalchemy import func, select
 from app.auth import roles_required
 from app.extensions import db
 from app.i18n import _
-from app.models import CapturedMail, OutboxMessage, utcnow
-from app.services import audit
+from app.models import CapturedMail, OutboxMessage
+from app.roles import ADMIN
+from app.services import outbox as outbox_service
 from app.services.errors import NotFound
 from app.staff.access_log import render_access_log
 
@@ -22,7 +23,7 @@ OUTBOX_STATES = ("pending", "sent", "dead")
 
 
 @bp.route("/")
-@roles_required("admin")
+@roles_required(ADMIN)
 def index() -> Any:
     counts = dict(
         db.session.execute(
@@ -35,7 +36,7 @@ def index() -> Any:
 
 
 @bp.route("/outbox")
-@roles_required("admin")
+@roles_required(ADMIN)
 def outbox() -> Any:
     state = request.args.get("state")
     query = select(OutboxMessage).where(OutboxMessage.tenant_id == current_user.tenant_id)
@@ -47,25 +48,15 @@ def outbox() -> Any:
 
 
 @bp.route("/outbox/<int:message_id>/retry", methods=["POST"])
-@roles_required("admin")
+@roles_required(ADMIN)
 def retry(message_id: int) -> Any:
-    message = db.session.get(OutboxMessage, message_id)
-    if message is None or message.tenant_id != current_user.tenant_id:
-        raise NotFound(_("This message does not exist."))
-    if message.state == "dead":
-        message.state = "pending"
-        message.attempts = 0
-        message.next_attempt_at = utcnow()
-        message.locked_until = None
-        audit.record("outbox.retry", tenant_id=message.tenant_id, object_type="outbox_message",
-                     object_id=message.id, actor=current_user)
-        db.session.commit()
+    if outbox_service.retry(current_user, message_id):
         flash(_("The message will be sent again."), "success")
     return redirect(url_for("admin.outbox", state="dead"))
 
 
 @bp.route("/mailbox")
-@roles_required("admin")
+@roles_required(ADMIN)
 def mailbox() -> Any:
     mails = db.session.scalars(
         select(CapturedMail)
@@ -77,7 +68,7 @@ def mailbox() -> Any:
 
 
 @bp.route("/mailbox/<int:mail_id>")
-@roles_required("admin")
+@roles_required(ADMIN)
 def mail(mail_id: int) -> Any:
     found = db.session.get(CapturedMail, mail_id)
     if found is None or found.tenant_id != current_user.tenant_id:
@@ -86,7 +77,7 @@ def mail(mail_id: int) -> Any:
 
 
 @bp.route("/access-log")
-@roles_required("admin")
+@roles_required(ADMIN)
 def access_log() -> Any:
     """Who saw or changed any request of the municipality."""
     return render_access_log(team_id=None, nav="admin/nav.html")

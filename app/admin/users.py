@@ -21,9 +21,10 @@ from app.forms.base import BaseForm
 from app.i18n import _, _l
 from app.limits import EMAIL_MAX, NAME_MAX, SEARCH_MAX
 from app.models import User
+from app.roles import ADMIN, ROLES
 from app.security import is_locked
 from app.services import accounts
-from app.services.errors import Conflict, InvalidInput
+from app.services.errors import Conflict
 from app.vocabulary import ROLE_LABELS
 
 #: How the account's audit events read on its page.
@@ -66,7 +67,7 @@ def _optional_id(value: Any) -> int | None:
 
 
 def _role_choices() -> list[SelectChoice]:
-    return [SelectChoice(code, text) for code, text in ROLE_LABELS.items()]
+    return [SelectChoice(code, ROLE_LABELS[code]) for code in ROLES]
 
 
 # --- Forms -----------------------------------------------------------------------------------
@@ -124,7 +125,7 @@ class ActionForm(BaseForm):
 
 
 @bp.route("/users")
-@roles_required("admin")
+@roles_required(ADMIN)
 def users() -> Any:
     form = UserFilterForm(request.args)
     form.fill_choices()
@@ -141,27 +142,18 @@ def users() -> Any:
                            limit=accounts.LIST_LIMIT)
 
 
-def _apply_error(form: BaseForm, error: InvalidInput) -> None:
-    field = getattr(form, error.field, None)
-    if field is None:
-        raise error
-    field.errors = [str(error)]
-
-
 @bp.route("/users/new", methods=["GET", "POST"])
-@roles_required("admin")
+@roles_required(ADMIN)
 def user_new() -> Any:
     form = NewUserForm()
     form.fill_choices(current_user.tenant_id)
     if form.validate_on_submit():
-        try:
+        with form.catching_invalid_input() as outcome:
             user = accounts.create(current_user.tenant_id, name=form.name.data,
                                    email=form.email.data, role=form.role.data,
                                    team_id=form.team.data, partner_id=form.partner.data,
                                    actor=current_user._get_current_object())
-        except InvalidInput as exc:
-            _apply_error(form, exc)
-        else:
+        if outcome.ok:
             flash(_("The account of %(name)s is made. An e-mail with a link to set a password "
                     "is on its way to %(email)s.", name=user.name, email=user.email), "success")
             return redirect(url_for("admin.user_detail", user_id=user.id))
@@ -185,7 +177,7 @@ def _detail(user: User, form: PlacementForm | None = None, *, status: int = 200,
 
 
 @bp.route("/users/<int:user_id>", methods=["GET", "POST"])
-@roles_required("admin")
+@roles_required(ADMIN)
 def user_detail(user_id: int) -> Any:
     """The account, its history, and (POST) a new role, team or partner."""
     user = accounts.get(current_user.tenant_id, user_id)
@@ -195,14 +187,13 @@ def user_detail(user_id: int) -> Any:
     form.fill_choices(user.tenant_id)
     if form.validate_on_submit():
         try:
-            changed = accounts.update(user, role=form.role.data, team_id=form.team.data,
-                                      partner_id=form.partner.data,
-                                      actor=current_user._get_current_object())
-        except InvalidInput as exc:
-            _apply_error(form, exc)
+            with form.catching_invalid_input() as outcome:
+                changed = accounts.update(user, role=form.role.data, team_id=form.team.data,
+                                          partner_id=form.partner.data,
+                                          actor=current_user._get_current_object())
         except Conflict as exc:
             return _detail(user, form, status=409, problem=str(exc))
-        else:
+        if outcome.ok:
             flash(_("The changes are saved.") if changed else _("Nothing was changed."),
                   "success" if changed else "info")
             return redirect(url_for("admin.user_detail", user_id=user.id))
@@ -229,21 +220,21 @@ def _me() -> User:
 
 
 @bp.route("/users/<int:user_id>/deactivate", methods=["POST"])
-@roles_required("admin")
+@roles_required(ADMIN)
 def user_deactivate(user_id: int) -> Any:
     return _action(user_id, lambda user: accounts.deactivate(user, actor=_me()),
                    _("%(name)s can no longer log in."))
 
 
 @bp.route("/users/<int:user_id>/reactivate", methods=["POST"])
-@roles_required("admin")
+@roles_required(ADMIN)
 def user_reactivate(user_id: int) -> Any:
     return _action(user_id, lambda user: accounts.reactivate(user, actor=_me()),
                    _("%(name)s can log in again."))
 
 
 @bp.route("/users/<int:user_id>/reset-mfa", methods=["POST"])
-@roles_required("admin")
+@roles_required(ADMIN)
 def user_reset_mfa(user_id: int) -> Any:
     return _action(user_id, lambda user: accounts.reset_mfa(user, actor=_me()),
                    _("The second step of %(name)s is reset. At the next login they set it "
@@ -251,14 +242,14 @@ def user_reset_mfa(user_id: int) -> Any:
 
 
 @bp.route("/users/<int:user_id>/unlock", methods=["POST"])
-@roles_required("admin")
+@roles_required(ADMIN)
 def user_unlock(user_id: int) -> Any:
     return _action(user_id, lambda user: accounts.unlock(user, actor=_me()),
                    _("%(name)s is unlocked and can try to log in again."))
 
 
 @bp.route("/users/<int:user_id>/send-link", methods=["POST"])
-@roles_required("admin")
+@roles_required(ADMIN)
 def user_send_link(user_id: int) -> Any:
     return _action(user_id, lambda user: accounts.send_link(user, actor=_me()),
                    _("An e-mail with a new link to set a password is on its way to %(name)s."))

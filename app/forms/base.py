@@ -2,14 +2,18 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
 from typing import Any
 
 from flask_wtf import FlaskForm
-from wtforms import TextAreaField
+from wtforms import Field, TextAreaField
 from wtforms.validators import InputRequired, Length
 
 from app.i18n import _l, get_locale
 from app.limits import REASON_MAX
+from app.services.errors import InvalidInput
 
 
 def _strip(value: Any) -> Any:
@@ -30,6 +34,32 @@ class BaseForm(FlaskForm):
     def error_summary(self) -> list[tuple[str, str]]:
         """(field id, first message) for every field with an error, in form order."""
         return [(field.id, str(field.errors[0])) for field in self if field.errors]
+
+    @contextmanager
+    def catching_invalid_input(self, field: str | None = None) -> Iterator[Outcome]:
+        """Run the service call in the ``with`` block; an InvalidInput it raises becomes this
+        form's error, so the view shows the form again with what the user typed.
+
+        The message goes on the field the error names, or on ``field`` where this form calls
+        the value differently; the yielded outcome's ``ok`` is then False. An error for a
+        field the form does not have is raised on, to the one error handler (422).
+        """
+        outcome = Outcome()
+        try:
+            yield outcome
+        except InvalidInput as error:
+            target = getattr(self, field or error.field, None)
+            if not isinstance(target, Field):
+                raise
+            target.errors = [str(error)]
+            outcome.ok = False
+
+
+@dataclass
+class Outcome:
+    """Whether the service call in :meth:`BaseForm.catching_invalid_input` went through."""
+
+    ok: bool = True
 
 
 def reason_field(label: Any, missing: Any) -> TextAreaField:

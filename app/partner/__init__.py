@@ -18,7 +18,8 @@ from app.i18n import _, _l
 from app.lifecycle import REFERRAL_STATES
 from app.limits import REASON_MAX
 from app.models import Referral
-from app.services import access_log, casework
+from app.roles import PARTNER
+from app.services import casework
 from app.services import referrals as referral_service
 from app.vocabulary import OUTCOME_LABELS
 
@@ -47,7 +48,7 @@ class CompleteForm(BaseForm):
 
 
 @bp.route("/")
-@roles_required("partner")
+@roles_required(PARTNER)
 def referrals() -> Any:
     state = request.args.get("state")
     query = select(Referral).where(
@@ -67,9 +68,7 @@ def add_referral_views(blueprint: Blueprint, *, back_endpoint: str, roles: tuple
     name = blueprint.name
 
     def render(referral_id: int, **forms: BaseForm) -> str:
-        referral = referral_service.referral_for(current_user, referral_id)
-        access_log.referral_viewed(current_user, referral)
-        db.session.commit()
+        referral = casework.open_referral(current_user, referral_id)
         forms = {"decline_form": DeclineForm(),
                  "give_back_form": GiveBackForm(),
                  "complete_form": CompleteForm(), **forms}
@@ -137,4 +136,4 @@ def add_referral_views(blueprint: Blueprint, *, back_endpoint: str, roles: tuple
         return redirect(url_for(back_endpoint))
 
 
-add_referral_views(bp, back_endpoint="partner.referrals", roles=("partner",))
+add_referral_views(bp, back_endpoint="partner.referrals", roles=(PARTNER,))

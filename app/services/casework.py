@@ -25,9 +25,9 @@ from app.models import (
     User,
     utcnow,
 )
-from app.services import audit, notices
+from app.services import access_log, audit, notices
 from app.services.errors import Conflict, InvalidInput
-from app.services.referrals import owned_request
+from app.services.referrals import owned_request, referral_for, request_for_staff
 
 #: Referrals whose receiver is still working with the resident and hears about updates.
 SHARED_STATES = ("sent", "accepted", "in_progress")
@@ -224,6 +224,24 @@ def _actor(event: AuditEvent) -> str:
     return _("Wijkloket (automatic)")
 
 
+def open_request(user: User, reference: str) -> SupportRequest:
+    """The request for its page, found as :func:`request_for_staff` finds it (NotFound
+    otherwise); the view goes into the access log. Commit."""
+    request = request_for_staff(user, reference)
+    access_log.request_viewed(user, request)
+    db.session.commit()
+    return request
+
+
+def open_referral(user: User, referral_id: int) -> Referral:
+    """The referral for its receiver's page, found as :func:`referral_for` finds it
+    (NotFound otherwise); the view goes into the access log. Commit."""
+    referral = referral_for(user, referral_id)
+    access_log.referral_viewed(user, referral)
+    db.session.commit()
+    return referral
+
+
 __all__ = ["CONTACT_KINDS", "Stale", "TimelineEntry", "add_note", "changes_since",
-           "check_version", "log_contact", "masked_bsn", "record_bsn",
-           "reveal_bsn", "shareable_notes", "timeline"]
+           "check_version", "log_contact", "masked_bsn", "open_referral", "open_request",
+           "record_bsn", "reveal_bsn", "shareable_notes", "timeline"]

@@ -3,7 +3,7 @@
 A cell that starts with ``=``, ``+``, ``-``, ``@`` or a tab/carriage return is a formula to a
 spreadsheet ("CSV injection"): such a cell gets a leading apostrophe, so it shows as text.
 The csv module quotes separators, quotes and line breaks. Dutch spreadsheets expect ``;``
-between cells and a byte-order mark to read UTF-8.
+between cells and a byte-order mark to read UTF-8. Each download is an audit event.
 """
 
 from __future__ import annotations
@@ -12,6 +12,10 @@ import csv
 import io
 from collections.abc import Iterable, Iterator
 from typing import Any
+
+from app.extensions import db
+from app.models import User
+from app.services import audit
 
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 DELIMITER = ";"
@@ -39,3 +43,11 @@ def csv_lines(header: Iterable[Any], rows: Iterable[Iterable[Any]]) -> Iterator[
     yield BOM + line(header)
     for row in rows:
         yield line(row)
+
+
+def queue_exported(user: User, filter_params: dict[str, Any], rows: int) -> None:
+    """Audit that ``user`` downloaded the queue with this filter and this many rows (the
+    download holds no resident's name or story, so nothing else is logged); commit."""
+    audit.record("queue.exported", tenant_id=user.tenant_id, object_type="team",
+                 object_id=user.team_id, actor=user, filter=filter_params, rows=rows)
+    db.session.commit()

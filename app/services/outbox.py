@@ -5,7 +5,10 @@ from __future__ import annotations
 from typing import Any
 
 from app.extensions import db
-from app.models import OutboxMessage
+from app.i18n import _
+from app.models import OutboxMessage, User, utcnow
+from app.services import audit
+from app.services.errors import NotFound
 
 
 def enqueue(
@@ -34,3 +37,22 @@ def enqueue(
     )
     db.session.add(message)
     return message
+
+
+def retry(user: User, message_id: int) -> bool:
+    """Send a dead message again from the start (pending now, no attempts, no lease); audit,
+    commit. Returns False, changing nothing, for a message that is not dead; NotFound for one
+    of another tenant."""
+    message = db.session.get(OutboxMessage, message_id)
+    if message is None or message.tenant_id != user.tenant_id:
+        raise NotFound(_("This message does not exist."))
+    if message.state != "dead":
+        return False
+    message.state = "pending"
+    message.attempts = 0
+    message.next_attempt_at = utcnow()
+    message.locked_until = None
+    audit.record("outbox.retry", tenant_id=message.tenant_id, object_type="outbox_message",
+                 object_id=message.id, actor=user)
+    db.session.commit()
+    return True

@@ -32,13 +32,14 @@ from app.forms.intake import MultiCheckboxField
 from app.i18n import _, _l
 from app.limits import BSN_INPUT_MAX, MESSAGE_MAX, NOTE_MAX, REASON_MAX
 from app.models import SupportRequest, Team
-from app.services import access_log, duplicates, handover, legal, replies, rerun
+from app.roles import TEAM_ROLES
 from app.services import casework as service
+from app.services import duplicates, handover, legal, replies, rerun
 from app.services import referrals as referral_service
 from app.services import resident_messages as messages
 from app.services.casework import Stale
 from app.services.errors import InvalidInput
-from app.staff import STAFF_ROLES, bp
+from app.staff import bp
 from app.vocabulary import (
     CONTACT_KIND_LABELS,
     DOMAIN_LABELS,
@@ -132,7 +133,7 @@ class ContactForm(BaseForm):
 
 
 @bp.route("/requests/<reference>")
-@roles_required(*STAFF_ROLES)
+@roles_required(*TEAM_ROLES)
 def request_detail(reference: str) -> Any:
     return _request_page(reference)
 
@@ -141,9 +142,7 @@ def _request_page(reference: str, *, stale: Stale | None = None, bsn_shown: str 
                   changes: rerun.Rerun | None = None,
                   withdraw_form: tuple[int, WithdrawForm] | None = None,
                   **forms: BaseForm) -> Any:
-    request_row = referral_service.request_for_staff(current_user, reference)
-    access_log.request_viewed(current_user, request_row)
-    db.session.commit()
+    request_row = service.open_request(current_user, reference)
     withdraw_forms = {referral.id: WithdrawForm(prefix=f"withdraw-{referral.id}")
                       for referral in request_row.referrals}
     if withdraw_form is not None:
@@ -229,7 +228,7 @@ def _changed(reference: str, change: Callable[[SupportRequest], None],
 
 
 @bp.route("/requests/<reference>/pick-up", methods=["POST"])
-@roles_required(*STAFF_ROLES)
+@roles_required(*TEAM_ROLES)
 def pick_up(reference: str) -> Any:
     refused = _changed(reference, lambda row: referral_service.pick_up(current_user, reference))
     if refused is not None:
@@ -239,7 +238,7 @@ def pick_up(reference: str) -> Any:
 
 
 @bp.route("/requests/<reference>/close", methods=["POST"])
-@roles_required(*STAFF_ROLES)
+@roles_required(*TEAM_ROLES)
 def close(reference: str) -> Any:
     form = CloseForm()
     if not form.validate_on_submit():
@@ -255,17 +254,15 @@ def close(reference: str) -> Any:
 
 
 @bp.route("/requests/<reference>/wmo", methods=["POST"])
-@roles_required(*STAFF_ROLES)
+@roles_required(*TEAM_ROLES)
 def wmo_step(reference: str) -> Any:
     """Record a step of the Wmo procedure; it stops or starts a legal clock."""
     form = WmoStepForm()
     if form.validate_on_submit():
-        try:
+        with form.catching_invalid_input() as outcome:
             refused = _changed(reference, lambda row: legal.record_step(
                 current_user, row, form.step.data, form.day.data), wmo_form=form)
-        except InvalidInput as exc:
-            getattr(form, exc.field).errors = [str(exc)]
-        else:
+        if outcome.ok:
             if refused is not None:
                 return refused
             flash(_("Saved: %(step)s.", step=WMO_STEP_LABELS[form.step.data]), "success")
@@ -274,42 +271,38 @@ def wmo_step(reference: str) -> Any:
 
 
 @bp.route("/requests/<reference>/notes", methods=["POST"])
-@roles_required(*STAFF_ROLES)
+@roles_required(*TEAM_ROLES)
 def add_note(reference: str) -> Any:
     """A note adds to the request and overwrites nothing, so it needs no version check."""
     form = NoteForm(prefix="note")
     if form.validate_on_submit():
-        try:
+        with form.catching_invalid_input() as outcome:
             service.add_note(current_user, reference, form.body.data, form.shareable.data)
-        except InvalidInput as exc:
-            getattr(form, exc.field).errors = [str(exc)]
-        else:
+        if outcome.ok:
             flash(_("The note is saved."), "success")
             return redirect(url_for("staff.request_detail", reference=reference) + "#timeline")
     return _request_page(reference, note_form=form), 422
 
 
 @bp.route("/requests/<reference>/contacts", methods=["POST"])
-@roles_required(*STAFF_ROLES)
+@roles_required(*TEAM_ROLES)
 def log_contact(reference: str) -> Any:
     form = ContactForm(prefix="contact")
     if form.validate_on_submit():
         happened_at = None
         if form.happened_at.data is not None:
             happened_at = legal.to_utc(form.happened_at.data)
-        try:
+        with form.catching_invalid_input() as outcome:
             service.log_contact(current_user, reference, form.kind.data, form.note.data,
                                 happened_at)
-        except InvalidInput as exc:
-            getattr(form, exc.field).errors = [str(exc)]
-        else:
+        if outcome.ok:
             flash(_("The contact is saved."), "success")
             return redirect(url_for("staff.request_detail", reference=reference) + "#timeline")
     return _request_page(reference, contact_form=form), 422
 
 
 @bp.route("/referrals/<int:referral_id>/withdraw", methods=["POST"])
-@roles_required(*STAFF_ROLES)
+@roles_required(*TEAM_ROLES)
 def withdraw_referral(referral_id: int) -> Any:
     referral = referral_service.owned_referral(current_user, referral_id)
     reference = referral.request.reference
@@ -322,7 +315,7 @@ def withdraw_referral(referral_id: int) -> Any:
 
 
 @bp.route("/referrals/<int:referral_id>/send", methods=["POST"])
-@roles_required(*STAFF_ROLES)
+@roles_required(*TEAM_ROLES)
 def send_referral(referral_id: int) -> Any:
     referral = referral_service.send_with_consent(current_user, referral_id)
     flash(_("The referral is sent to %(target)s.", target=referral.target_name), "success")
@@ -330,7 +323,7 @@ def send_referral(referral_id: int) -> Any:
 
 
 @bp.route("/tasks/<int:task_id>/done", methods=["POST"])
-@roles_required(*STAFF_ROLES)
+@roles_required(*TEAM_ROLES)
 def task_done(task_id: int) -> Any:
     task = referral_service.complete_task(current_user, task_id)
     flash(_("The task is done."), "success")
@@ -343,47 +336,45 @@ def _done(reference: str, message: str) -> Any:
 
 
 @bp.route("/requests/<reference>/assign", methods=["POST"])
-@roles_required(*STAFF_ROLES)
+@roles_required(*TEAM_ROLES)
 def assign(reference: str) -> Any:
     form = AssignForm(prefix="assign")
     _choices(form, HandoverForm(formdata=None, prefix="handover"))
     if not form.validate_on_submit():
         return _request_page(reference, assign_form=form), 422
-    try:
+    with form.catching_invalid_input() as outcome:
         refused = _changed(reference, lambda row: handover.assign(
             current_user, row, form.colleague.data), assign_form=form)
-    except InvalidInput as exc:
-        form.colleague.errors = [str(exc)]
+    if not outcome.ok:
         return _request_page(reference, assign_form=form), 422
     return refused or _done(reference, _("The coordinator is saved."))
 
 
 @bp.route("/requests/<reference>/handover", methods=["POST"])
-@roles_required(*STAFF_ROLES)
+@roles_required(*TEAM_ROLES)
 def ask_handover(reference: str) -> Any:
     form = HandoverForm(prefix="handover")
     _choices(AssignForm(formdata=None, prefix="assign"), form)
     if not form.validate_on_submit():
         return _request_page(reference, handover_form=form), 422
-    try:
+    with form.catching_invalid_input() as outcome:
         refused = _changed(reference, lambda row: handover.ask_handover(
             current_user, row, form.team.data, form.reason.data), handover_form=form)
-    except InvalidInput as exc:
-        getattr(form, exc.field).errors = [str(exc)]
+    if not outcome.ok:
         return _request_page(reference, handover_form=form), 422
     return refused or _done(reference, _("The other team is asked to take the request over. "
                                          "Your team stays responsible until they accept."))
 
 
 @bp.route("/requests/<reference>/handover/accept", methods=["POST"])
-@roles_required(*STAFF_ROLES)
+@roles_required(*TEAM_ROLES)
 def accept_handover(reference: str) -> Any:
     handover.accept_handover(current_user, reference)
     return _done(reference, _("Your team now owns this request."))
 
 
 @bp.route("/requests/<reference>/handover/refuse", methods=["POST"])
-@roles_required(*STAFF_ROLES)
+@roles_required(*TEAM_ROLES)
 def refuse_handover(reference: str) -> Any:
     form = RefuseHandoverForm(prefix="refuse")
     if not form.validate_on_submit():
@@ -394,29 +385,27 @@ def refuse_handover(reference: str) -> Any:
 
 
 @bp.route("/requests/<reference>/handover/cancel", methods=["POST"])
-@roles_required(*STAFF_ROLES)
+@roles_required(*TEAM_ROLES)
 def cancel_handover(reference: str) -> Any:
     handover.cancel_handover(current_user, reference)
     return _done(reference, _("The handover is cancelled."))
 
 
 @bp.route("/requests/<reference>/bsn", methods=["POST"])
-@roles_required(*STAFF_ROLES)
+@roles_required(*TEAM_ROLES)
 def record_bsn(reference: str) -> Any:
     form = BsnForm()
     if form.validate_on_submit():
-        try:
+        with form.catching_invalid_input() as outcome:
             refused = _changed(reference, lambda row: service.record_bsn(
                 current_user, row, form.bsn.data), bsn_form=form)
-        except InvalidInput as exc:
-            form.bsn.errors = [str(exc)]
-        else:
+        if outcome.ok:
             return refused or _done(reference, _("The BSN is saved."))
     return _request_page(reference, bsn_form=form), 422
 
 
 @bp.route("/requests/<reference>/bsn/reveal", methods=["POST"])
-@roles_required(*STAFF_ROLES)
+@roles_required(*TEAM_ROLES)
 def reveal_bsn(reference: str) -> Any:
     """Show the full BSN once, on this response only; the reveal is logged."""
     request_row = referral_service.owned_request(current_user, reference)
@@ -424,19 +413,17 @@ def reveal_bsn(reference: str) -> Any:
 
 
 @bp.route("/requests/<reference>/referrals", methods=["POST"])
-@roles_required(*STAFF_ROLES)
+@roles_required(*TEAM_ROLES)
 def refer_by_hand(reference: str) -> Any:
     """Add a referral the rules did not make; the reason is logged with it."""
     form = ReferByHandForm(prefix="refer")
     _target_choices(form)
     if form.validate_on_submit():
         request_row = referral_service.owned_request(current_user, reference)
-        try:
+        with form.catching_invalid_input() as outcome:
             referral = referral_service.refer_by_hand(current_user, request_row, form.domain.data,
                                                       form.target.data, form.reason.data)
-        except InvalidInput as exc:
-            getattr(form, exc.field).errors = [str(exc)]
-        else:
+        if outcome.ok:
             message = _("The referral is sent to %(target)s.", target=referral.target_name) \
                 if referral.state == "sent" else _(
                     "The referral waits for the resident's consent. A task to ask for it is "
@@ -446,7 +433,7 @@ def refer_by_hand(reference: str) -> Any:
 
 
 @bp.route("/requests/<reference>/life-areas", methods=["POST"])
-@roles_required(*STAFF_ROLES)
+@roles_required(*TEAM_ROLES)
 def change_life_areas(reference: str) -> Any:
     """First show what the rules would change; store it only when confirmed."""
     form = LifeAreasForm(prefix="areas")
@@ -463,7 +450,7 @@ def change_life_areas(reference: str) -> Any:
 
 
 @bp.route("/requests/<reference>/merge", methods=["POST"])
-@roles_required(*STAFF_ROLES)
+@roles_required(*TEAM_ROLES)
 def merge(reference: str) -> Any:
     """Merge a duplicate into this request; both keep their history."""
     duplicate = request.form.get("duplicate", "")[:20]
@@ -477,17 +464,15 @@ def merge(reference: str) -> Any:
 
 
 @bp.route("/requests/<reference>/ask", methods=["POST"])
-@roles_required(*STAFF_ROLES)
+@roles_required(*TEAM_ROLES)
 def ask_resident(reference: str) -> Any:
     """Ask the resident for more information; the request waits for the answer."""
     form = AskForm(prefix="ask")
     if form.validate_on_submit():
         request_row = referral_service.owned_request(current_user, reference)
-        try:
+        with form.catching_invalid_input() as outcome:
             messages.ask(current_user, request_row, form.body.data)
-        except InvalidInput as exc:
-            form.body.errors = [str(exc)]
-        else:
+        if outcome.ok:
             return _done(reference, _("The question is sent. The request now waits for the "
                                       "resident's answer."))
     return _request_page(reference, ask_form=form), 422

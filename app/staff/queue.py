@@ -20,13 +20,14 @@ from app.i18n import _, _l
 from app.lifecycle import REQUEST_CLOSED, REQUEST_IN_PROGRESS, REQUEST_NEW
 from app.limits import SAVED_FILTER_NAME_MAX
 from app.models import OutboxMessage, Referral, SupportRequest
-from app.services import audit, legal
+from app.roles import TEAM_LEAD, TEAM_ROLES
 from app.services import export as csv_export
+from app.services import legal
 from app.services import queue as service
-from app.services.errors import InvalidInput
 from app.services.queue import QueueFilter
-from app.staff import STAFF_ROLES, bp
+from app.staff import bp
 from app.vocabulary import LIFE_AREA_LABELS, REQUEST_STATUS_LABELS, label
+from referral_rules.vocabulary import URGENCY_CRISIS, URGENCY_NORMAL, URGENCY_URGENT
 
 #: The most rows a download of the queue holds; a larger list asks for a narrower filter.
 EXPORT_MAX = 10_000
@@ -41,7 +42,10 @@ STATUS_CHOICES = {
     REQUEST_CLOSED: _l("Closed"),
     "all": _l("All"),
 }
-PRIORITY_CHOICES = {"crisis": _l("Crisis"), "spoed": _l("Urgent"), "normaal": _l("Normal")}
+_PRIORITY_NAMES = {URGENCY_CRISIS: _l("Crisis"), URGENCY_URGENT: _l("Urgent"),
+                   URGENCY_NORMAL: _l("Normal")}
+#: The priority filter's choices, in the queue's priority order (the most pressing first).
+PRIORITY_CHOICES = {code: _PRIORITY_NAMES[code] for code in service.PRIORITIES}
 DEADLINE_CHOICES = {
     "overdue": _l("Past a deadline"),
     "referral_overdue": _l("A referral got no answer in time"),
@@ -80,7 +84,7 @@ def _args() -> dict[str, list[str]]:
 
 
 @bp.route("/")
-@roles_required(*STAFF_ROLES)
+@roles_required(*TEAM_ROLES)
 def queue() -> Any:
     return _queue_page(_args(), request.args.get("cursor"))
 
@@ -130,7 +134,7 @@ def _queue_page(params: dict[str, list[str]], cursor: str | None,
 
 
 @bp.route("/filters", methods=["POST"])
-@roles_required(*STAFF_ROLES)
+@roles_required(*TEAM_ROLES)
 def save_filter() -> Any:
     """Save the filter in the posted fields (the queue's own parameters) under a name."""
     params = {key: values for key, values in request.form.to_dict(flat=False).items()
@@ -139,10 +143,9 @@ def save_filter() -> Any:
     if not form.validate_on_submit():
         return _queue_page(params, None, form)
     parsed = service.parse(params, service.choices_for(current_user))
-    try:
+    with form.catching_invalid_input() as outcome:
         saved = service.save_filter(current_user, form.name.data, parsed.filter)
-    except InvalidInput as error:
-        form.name.errors = [str(error)]
+    if not outcome.ok:
         return _queue_page(params, None, form)
     flash(_("The filter “%(name)s” is saved. It is now a tab above the queue.",
             name=saved.name), "success")
@@ -150,7 +153,7 @@ def save_filter() -> Any:
 
 
 @bp.route("/filters/<int:filter_id>/delete", methods=["POST"])
-@roles_required(*STAFF_ROLES)
+@roles_required(*TEAM_ROLES)
 def delete_filter(filter_id: int) -> Any:
     name = service.delete_filter(current_user, filter_id)
     flash(_("The filter “%(name)s” is deleted.", name=name), "success")
@@ -158,7 +161,7 @@ def delete_filter(filter_id: int) -> Any:
 
 
 @bp.route("/dashboard")
-@roles_required("team_lead")
+@roles_required(TEAM_LEAD)
 def dashboard() -> Any:
     """For the team lead: what waits for nobody, what is late, and who carries what."""
     scope = service.Scope.of(current_user)
@@ -182,7 +185,7 @@ def dashboard() -> Any:
 
 
 @bp.route("/export.csv")
-@roles_required("team_lead")
+@roles_required(TEAM_LEAD)
 def export_queue() -> Any:
     """The team lead downloads the queue as shown (filter and sort) for a spreadsheet.
 
@@ -206,10 +209,7 @@ def export_queue() -> Any:
         if found.next_cursor is None:
             break
         cursor = service.decode_cursor(found.next_cursor, current.sort)
-    audit.record("queue.exported", tenant_id=current_user.tenant_id, object_type="team",
-                 object_id=current_user.team_id, actor=current_user,
-                 filter=current.params(), rows=len(requests))
-    db.session.commit()
+    csv_export.queue_exported(current_user, current.params(), len(requests))
     today = legal.local_today()
     header = [_("Reference"), _("Priority"), _("Subjects"), _("Neighbourhood"), _("Status"),
               _("Coordinator"), _("Open tasks"), _("Legal deadline"), _("Received")]

@@ -15,8 +15,8 @@ from app.forms.base import BaseForm
 from app.i18n import _, _l
 from app.limits import REPLY_BODY_MAX, REPLY_TITLE_MAX
 from app.models import ReplyTemplate
+from app.roles import TEAM_LEAD
 from app.services import replies
-from app.services.errors import InvalidInput
 from app.staff import bp
 from app.vocabulary import REPLY_AUDIENCE_LABELS
 
@@ -43,17 +43,15 @@ def _page(form: ReplyForm, template: ReplyTemplate | None, status: int = 200) ->
 
 @bp.route("/replies", methods=["GET", "POST"])
 @bp.route("/replies/<int:template_id>", methods=["GET", "POST"])
-@roles_required("team_lead")
+@roles_required(TEAM_LEAD)
 def reply_templates(template_id: int | None = None) -> Any:
     template = replies.get(current_user.tenant_id, template_id) if template_id else None
     form = ReplyForm(obj=template)
     if form.validate_on_submit():
-        try:
+        with form.catching_invalid_input() as outcome:
             saved = replies.save(current_user, template, form.title.data, form.audience.data,
                                  form.body.data)
-        except InvalidInput as exc:
-            getattr(form, exc.field).errors = [str(exc)]
-        else:
+        if outcome.ok:
             flash(_("The text “%(title)s” is saved.", title=saved.title), "success")
             return redirect(url_for("staff.reply_templates"))
     return _page(form, template, 422 if form.errors else 200)

@@ -45,7 +45,7 @@ def test_the_libraries_load_no_flask_no_orm_and_no_app_module():
 
 # --- Import circles in app/ ------------------------------------------------------------------
 
-_VIEW_PACKAGES = ("app.admin", "app.api", "app.partner", "app.resident", "app.staff")
+_VIEW_PACKAGES = ("app.admin", "app.api", "app.cli", "app.partner", "app.resident", "app.staff")
 
 
 def _modules() -> dict[str, Path]:
@@ -77,7 +77,7 @@ def _is_view(name: str) -> bool:
     """The top of the stack: the factory, blueprints and CLI commands, which nothing below
     them may import (a blueprint package imports its own view modules; that is how it
     registers them)."""
-    return (name in {"app", "app.auth"} or name.startswith("app.cli")
+    return (name in {"app", "app.auth"}
             or any(name == p or name.startswith(p + ".") for p in _VIEW_PACKAGES))
 
 
@@ -146,3 +146,76 @@ def test_below_the_views_no_app_module_imports_one_that_imports_it_back():
     below = {name: {n for n in imported if not _is_view(n)}
              for name, imported in graph.items() if not _is_view(name)}
     assert _circles(below) == []
+
+
+def test_no_command_module_imports_one_that_imports_it_back():
+    # The package registers its modules; a module shares helpers through app.cli.common,
+    # never through the package that imports it.
+    graph = _graph()
+    commands = {name: {n for n in imported if n == "app.cli" or n.startswith("app.cli.")}
+                for name, imported in graph.items()
+                if name == "app.cli" or name.startswith("app.cli.")}
+    assert "app.cli.geo" in commands  # the walk found the command modules
+    assert _circles(commands) == []
+
+
+# --- Who commits -----------------------------------------------------------------------------
+
+#: The code in ``app/`` that may commit (README, "Layout"): the services, which end each use
+#: case with the commit, and the code that runs outside a request's use case. An entry ending
+#: in ``/`` allows a folder; ``app/cli`` allows the command modules in either layout
+#: (``app/cli.py``, ``app/cli_geo.py`` … or a package ``app/cli/``).
+COMMITTERS = {
+    "app/services/": "the use cases",
+    "app/cli": "the flask commands",
+    "app/worker.py": "claims a batch of the outbox in a transaction of its own",
+    "app/delivery.py": "the embedded mailbox keeps a delivered mail",
+    "app/scheduler.py": "each referral's reminder or escalation in a transaction of its own",
+    "app/security.py": "the session check before a request logs the session it ends",
+}
+
+
+def _commit_lines(source: str) -> list[int]:
+    """The lines that call ``commit()`` on a session (``db.session``, ``session``, …)."""
+    return sorted(
+        node.lineno for node in ast.walk(ast.parse(source))
+        if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute)
+        and node.func.attr == "commit"
+        and ((isinstance(node.func.value, ast.Attribute) and node.func.value.attr == "session")
+             or (isinstance(node.func.value, ast.Name) and node.func.value.id == "session")))
+
+
+def _commits_in_app() -> dict[str, list[int]]:
+    found = {}
+    for path in sorted((ROOT / "app").rglob("*.py")):
+        lines = _commit_lines(path.read_text(encoding="utf-8"))
+        if lines:
+            found[path.relative_to(ROOT).as_posix()] = lines
+    return found
+
+
+def _allowed(path: str) -> bool:
+    return any(path.startswith(place) for place in COMMITTERS)
+
+
+def test_the_commit_finder_sees_a_session_commit_and_nothing_else():
+    source = ("db.session.commit()\n"
+              "session.commit()\n"
+              "self.session.commit()\n"
+              "repo.commit()\n"
+              "db.session.flush()\n"
+              "commit()\n")
+    assert _commit_lines(source) == [1, 2, 3]
+
+
+def test_only_the_services_the_worker_the_commands_and_the_session_check_commit():
+    found = _commits_in_app()
+    assert any(path.startswith("app/services/") for path in found)  # the walk saw the services
+    assert {path: lines for path, lines in found.items() if not _allowed(path)} == {}
+
+
+def test_every_place_allowed_to_commit_still_commits():
+    # A place that no longer commits comes off the list, so the list stays the truth.
+    found = _commits_in_app()
+    assert [place for place in COMMITTERS
+            if not any(path.startswith(place) for path in found)] == []
