@@ -1,11 +1,28 @@
-"""Translated labels for the shared vocabularies (codes live in ``referral_rules.vocabulary``)."""
+"""Translated labels for every vocabulary the UI shows.
+
+The codes live where they mean something (``referral_rules.vocabulary``, ``app.lifecycle``, the
+services); this module only names them. Every code has a label in every language: the checks
+below guard the codes this module can import, and ``tests/unit/test_vocabulary_labels.py``
+checks all of them, the services' codes and the catalogues included. :func:`label` raises for
+a code without a label, so a gap is an error, never a raw code on screen.
+"""
 
 from __future__ import annotations
 
+import logging
+from collections.abc import Mapping
+
+from flask import current_app, has_app_context
 from flask_babel.speaklater import LazyString
 
 from app.i18n import _l
-from app.lifecycle import REQUEST_CLOSED, REQUEST_IN_PROGRESS, REQUEST_NEW
+from app.lifecycle import (
+    REFERRAL_STATES,
+    REQUEST_CLOSED,
+    REQUEST_IN_PROGRESS,
+    REQUEST_NEW,
+    REQUEST_STATES,
+)
 from referral_rules.vocabulary import (
     CHANNELS,
     CONTACT_PREFERENCES,
@@ -145,6 +162,16 @@ ROLE_LABELS: dict[str, LazyString] = {
     "admin": _l("Administrator"),
 }
 
+log = logging.getLogger(__name__)
+
+
+class MissingLabel(LookupError):
+    """A vocabulary code has no label: the vocabulary changed and its labels did not."""
+
+    def __init__(self, code: str) -> None:
+        super().__init__(f"no label for {code!r}")
+        self.code = code
+
 
 def _complete(labels: dict[str, LazyString], codes: tuple[str, ...], name: str) -> None:
     missing = set(codes) - set(labels)
@@ -160,14 +187,27 @@ _complete(URGENCY_LABELS, URGENCIES, "URGENCY_LABELS")
 _complete(HOUSING_LABELS, HOUSING, "HOUSING_LABELS")
 _complete(CHANNEL_LABELS, CHANNELS, "CHANNEL_LABELS")
 _complete(CONTACT_PREFERENCE_LABELS, CONTACT_PREFERENCES, "CONTACT_PREFERENCE_LABELS")
+_complete(REQUEST_STATUS_LABELS, REQUEST_STATES, "REQUEST_STATUS_LABELS")
+_complete(REFERRAL_STATE_LABELS, REFERRAL_STATES, "REFERRAL_STATE_LABELS")
 
 
-def label(labels: dict[str, LazyString], code: str | None) -> str:
-    """The translated label for ``code``, or the code itself when it has none."""
+def label(labels: Mapping[str, LazyString], code: str | None) -> str:
+    """The translated label for ``code``; ``""`` for no code (an optional field left empty).
+
+    A code ``labels`` does not know is a gap: under test or in debug mode it raises
+    :class:`MissingLabel`, so the completeness test and every page test see it. In production
+    it is logged as an error and the code is shown, because a municipality's own ruleset may
+    name a task kind that has no label yet, and a page that breaks helps nobody.
+    """
     if code is None:
         return ""
-    found = labels.get(code)
-    return str(found) if found is not None else code
+    try:
+        return str(labels[code])
+    except KeyError:
+        if not has_app_context() or current_app.testing or current_app.debug:
+            raise MissingLabel(code) from None
+        log.error("no label for vocabulary code %r", code)
+        return code
 
 #: Why a request has no buurt (``routing.Placement.problem``), as staff read it.
 LOCATION_PROBLEM_LABELS: dict[str, LazyString] = {
