@@ -31,12 +31,16 @@ from tests.integration.helpers import check_page
 NOORD_STAFF = "noord@demo.wijkloket.example"
 NOORD_LEAD = "lead-noord@demo.wijkloket.example"
 ZUID_STAFF = "zuid@demo.wijkloket.example"
-TODAY = legal.local_today()
 _numbers = count(1)
 
 
+def _today() -> dt.date:
+    # Asked each time: a run that passes midnight in Amsterdam must not keep yesterday.
+    return legal.local_today()
+
+
 def _days(number: int) -> dt.date:
-    return TODAY + dt.timedelta(days=number)
+    return _today() + dt.timedelta(days=number)
 
 
 def _received(days_ago: float) -> dt.datetime:
@@ -107,7 +111,7 @@ def world(demo):
     make_referral(made["escalated"], "jeugd", "sent", _days(-6), escalated_at=utcnow(),
                   reminded_at=utcnow())
     make_referral(made["referral_soon"], "welzijn", "sent", _days(2))
-    make_referral(made["wmo_done"], "welzijn", "sent", TODAY)
+    make_referral(made["wmo_done"], "welzijn", "sent", _today())
     make_referral(made["answered"], "schulden", "declined", _days(-5))
     # A referral made by staff later, to a domain the decision had no route to.
     make_referral(made["urgent_mine"], "verslaving", "in_progress", _days(-1))
@@ -166,16 +170,16 @@ EXPECTATIONS = {
     "status=all&coordinator=me": lambda r: r.coordinator_id == _user(NOORD_STAFF).id,
     "coordinator=nobody": lambda r: r.status != "closed" and r.coordinator_id is None,
     "channel=telefoon": lambda r: r.status != "closed" and r.channel == "telefoon",
-    "status=all&deadline=overdue": lambda r: any(due < TODAY for due, _ in _deadlines(r)),
+    "status=all&deadline=overdue": lambda r: any(due < _today() for due, _ in _deadlines(r)),
     "deadline=referral_overdue": lambda r: any(
-        due < TODAY for due, kind in _deadlines(r) if kind == "referral"),
-    "deadline=legal_overdue": lambda r: bool(legal.overdue(r, TODAY)),
+        due < _today() for due, kind in _deadlines(r) if kind == "referral"),
+    "deadline=legal_overdue": lambda r: bool(legal.overdue(r, _today())),
     "deadline=escalated": lambda r: any(
         ref.state == "sent" and ref.escalated_at is not None for ref in r.referrals),
-    "deadline=3": lambda r: any(TODAY <= due <= _days(3) for due, _ in _deadlines(r)),
-    "deadline=0": lambda r: any(due == TODAY for due, _ in _deadlines(r)),
+    "deadline=3": lambda r: any(_today() <= due <= _days(3) for due, _ in _deadlines(r)),
+    "deadline=0": lambda r: any(due == _today() for due, _ in _deadlines(r)),
     "deadline=14&domain=wmo": lambda r: "wmo" in _domains(r)
-    and any(TODAY <= due <= _days(14) for due, _ in _deadlines(r)),
+    and any(_today() <= due <= _days(14) for due, _ in _deadlines(r)),
     "coordinator=nobody&priority=crisis&channel=telefoon&wijk=WK999901": lambda r:
     r.status != "closed" and r.coordinator_id is None and r.priority == "crisis"
     and r.channel == "telefoon" and r.wijk_code == "WK999901",

@@ -75,7 +75,7 @@ def test_no_answer_brings_one_reminder_and_a_task(app, client, demo):
     staff = logged_in(app, NOORD_STAFF)
     assert _ask(staff, request).status_code == 302
     db.session.expire_all()
-    start = request.waiting_since.date()
+    start = legal.local_date(request.waiting_since)  # the Dutch day, not the UTC one
     assert run_due(NATIONAL.add_working_days(start, 4)).residents_reminded == 0
     assert run_due(NATIONAL.add_working_days(start, 5)).residents_reminded == 1
     assert run_due(NATIONAL.add_working_days(start, 6)).residents_reminded == 0  # once
