@@ -6,7 +6,7 @@ Every row belongs to exactly one tenant (a municipality); queries never cross te
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from flask_login import UserMixin
 from sqlalchemy import (
@@ -28,7 +28,7 @@ from sqlalchemy import (
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.extensions import db
-from app.lifecycle import REQUEST_CLOSED, REQUEST_INITIAL
+from app.lifecycle import REQUEST_CLOSED, REQUEST_INITIAL, TASK_OPEN
 from app.limits import (
     ADDRESS_MAX,
     EMAIL_MAX,
@@ -40,13 +40,18 @@ from app.limits import (
     SUBMISSION_TOKEN_MAX,
 )
 
+if TYPE_CHECKING:  # db.Model is made at run time; to mypy it is our declarative base
+    from app.extensions import Base as Model
+else:
+    Model = db.Model
+
 
 def utcnow() -> dt.datetime:
     """Now, in UTC, without tzinfo (stored as UTC on both databases)."""
     return dt.datetime.now(dt.UTC).replace(tzinfo=None)
 
 
-class Tenant(db.Model):
+class Tenant(Model):
     __tablename__ = "tenant"
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -68,7 +73,7 @@ class Tenant(db.Model):
     created_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
 
 
-class Area(db.Model):
+class Area(Model):
     """A CBS buurt, wijk or gemeente of one tenant's map."""
 
     __tablename__ = "area"
@@ -84,7 +89,7 @@ class Area(db.Model):
     geometry: Mapped[dict[str, Any]] = mapped_column(JSON)  # GeoJSON geometry, WGS84
 
 
-class PostcodePoint(db.Model):
+class PostcodePoint(Model):
     """Reference data (national): a PC6 or PC4 postcode and its point, WGS84."""
 
     __tablename__ = "postcode_point"
@@ -95,7 +100,7 @@ class PostcodePoint(db.Model):
     precision: Mapped[str] = mapped_column(String(3))  # pc6 or pc4
 
 
-class GeocodeCache(db.Model):
+class GeocodeCache(Model):
     """Answers of the external geocoder, so the same address is never asked twice.
 
     A miss ("no such place") is cached too; a failure (timeout, error) never is.
@@ -111,7 +116,7 @@ class GeocodeCache(db.Model):
     created_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
 
 
-class Team(db.Model):
+class Team(Model):
     __tablename__ = "team"
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -126,7 +131,7 @@ class Team(db.Model):
     __table_args__ = (UniqueConstraint("tenant_id", "key"),)
 
 
-class Partner(db.Model):
+class Partner(Model):
     """A partner organisation in the tenant's social map (sociale kaart)."""
 
     __tablename__ = "partner"
@@ -145,7 +150,7 @@ class Partner(db.Model):
     webhook_secret_rotated_at: Mapped[dt.datetime | None] = mapped_column(DateTime)
 
 
-class Coverage(db.Model):
+class Coverage(Model):
     """Who is responsible for a domain in an area: exactly one team or one partner.
 
     ``area_code`` is a buurt, wijk or gemeente code; NULL is the tenant-wide default used
@@ -167,7 +172,7 @@ class Coverage(db.Model):
     __table_args__ = (Index("ix_coverage_lookup", "tenant_id", "domain", "area_code"),)
 
 
-class User(UserMixin, db.Model):
+class User(UserMixin, Model):
     __tablename__ = "user_account"
     __table_args__ = (UniqueConstraint("email"),)
 
@@ -176,7 +181,7 @@ class User(UserMixin, db.Model):
     email: Mapped[str] = mapped_column(String(EMAIL_MAX))
     name: Mapped[str] = mapped_column(String(NAME_MAX))
     password_hash: Mapped[str] = mapped_column(String(200))
-    role: Mapped[str] = mapped_column(String(16))  # staff, team_lead, partner, admin
+    role: Mapped[str] = mapped_column(String(16))  # one of app.roles.ROLES
     team_id: Mapped[int | None] = mapped_column(ForeignKey("team.id"))
     partner_id: Mapped[int | None] = mapped_column(ForeignKey("partner.id"))
     active: Mapped[bool] = mapped_column(Boolean, default=True)
@@ -200,7 +205,7 @@ class User(UserMixin, db.Model):
         return self.active
 
 
-class ApiToken(db.Model):
+class ApiToken(Model):
     """A bearer token for the JSON API; only its SHA-256 is stored."""
 
     __tablename__ = "api_token"
@@ -216,7 +221,7 @@ class ApiToken(db.Model):
     tenant: Mapped[Tenant] = relationship()
 
 
-class ReferenceCounter(db.Model):
+class ReferenceCounter(Model):
     """The last request number handed out per year (references WL-YYYY-NNNNNN)."""
 
     __tablename__ = "reference_counter"
@@ -229,7 +234,7 @@ class ReferenceCounter(db.Model):
 _OPEN_REQUEST = f"status <> '{REQUEST_CLOSED}'"
 
 
-class SupportRequest(db.Model):
+class SupportRequest(Model):
     """A resident's question (melding), from intake to closure."""
 
     __tablename__ = "support_request"
@@ -347,7 +352,7 @@ class SupportRequest(db.Model):
     __mapper_args__ = {"version_id_col": version}
 
 
-class Referral(db.Model):
+class Referral(Model):
     """A request referred to a team or a partner for one domain."""
 
     __tablename__ = "referral"
@@ -387,7 +392,7 @@ class Referral(db.Model):
         return target.name if target else ""
 
 
-class ResidentMessage(db.Model):
+class ResidentMessage(Model):
     """A message between the team and the resident: a question by e-mail and on the status
     page, and the resident's answer through the status page."""
 
@@ -402,7 +407,7 @@ class ResidentMessage(db.Model):
     created_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
 
 
-class SavedFilter(db.Model):
+class SavedFilter(Model):
     """A queue filter a staff member saved, shown as a tab with its count."""
 
     __tablename__ = "saved_filter"
@@ -415,7 +420,7 @@ class SavedFilter(db.Model):
     created_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
 
 
-class ReplyTemplate(db.Model):
+class ReplyTemplate(Model):
     """A standard text per tenant and situation, with placeholders, kept by team leads."""
 
     __tablename__ = "reply_template"
@@ -431,7 +436,7 @@ class ReplyTemplate(db.Model):
     updated_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow, onupdate=utcnow)
 
 
-class Note(db.Model):
+class Note(Model):
     """A staff note on a request; ``shareable`` False keeps it from partners."""
 
     __tablename__ = "request_note"
@@ -447,7 +452,7 @@ class Note(db.Model):
     author: Mapped[User] = relationship()
 
 
-class ContactMoment(db.Model):
+class ContactMoment(Model):
     """A try to reach the resident: called, no answer, visited, …"""
 
     __tablename__ = "contact_moment"
@@ -464,7 +469,7 @@ class ContactMoment(db.Model):
     author: Mapped[User] = relationship()
 
 
-class Task(db.Model):
+class Task(Model):
     """Something a person in the owning team must do."""
 
     __tablename__ = "task"
@@ -476,7 +481,7 @@ class Task(db.Model):
     referral_id: Mapped[int | None] = mapped_column(ForeignKey("referral.id"))
     kind: Mapped[str] = mapped_column(String(32))
     reason: Mapped[str] = mapped_column(Text)
-    state: Mapped[str] = mapped_column(String(8), default="open")  # open, done
+    state: Mapped[str] = mapped_column(String(8), default=TASK_OPEN)  # lifecycle.TASK_STATES
     created_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
     done_at: Mapped[dt.datetime | None] = mapped_column(DateTime)
     done_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
@@ -484,7 +489,7 @@ class Task(db.Model):
     request: Mapped[SupportRequest] = relationship(back_populates="tasks")
 
 
-class Notification(db.Model):
+class Notification(Model):
     """An in-app notice for one staff member. ``kind`` and ``params`` are rendered in the
     reader's language (app.vocabulary.NOTIFICATION_TEXTS); params hold no personal data."""
 
@@ -503,7 +508,7 @@ class Notification(db.Model):
     request: Mapped[SupportRequest | None] = relationship()
 
 
-class ScheduledRun(db.Model):
+class ScheduledRun(Model):
     """A scheduled job done once per period, claimed by inserting its row (e.g. the digest
     of one tenant on one day); the primary key keeps two workers from both doing it."""
 
@@ -513,7 +518,7 @@ class ScheduledRun(db.Model):
     created_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
 
 
-class OutboxMessage(db.Model):
+class OutboxMessage(Model):
     """A message written in the same transaction as the change it announces."""
 
     __tablename__ = "outbox_message"
@@ -536,7 +541,7 @@ class OutboxMessage(db.Model):
     sent_at: Mapped[dt.datetime | None] = mapped_column(DateTime)
 
 
-class CapturedMail(db.Model):
+class CapturedMail(Model):
     """A mail delivered to the local mailbox (embedded default, MAIL_TRANSPORT=mailbox)."""
 
     __tablename__ = "captured_mail"
@@ -551,7 +556,7 @@ class CapturedMail(db.Model):
     created_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
 
 
-class AuditEvent(db.Model):
+class AuditEvent(Model):
     """Who did or saw what, when and why (NEN 7513 style). Only ever inserted."""
 
     __tablename__ = "audit_event"

@@ -25,7 +25,7 @@ def fill_english(path: Path) -> int:
         if not message.id:
             continue
         if isinstance(message.id, tuple):
-            if not all(message.string):
+            if not all(message.string or ()):
                 message.string = tuple(message.id)
                 filled += 1
         elif not message.string:

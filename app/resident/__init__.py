@@ -356,7 +356,8 @@ def confirmation(tenant: str, reference: str) -> Any:
     if request_row is None:
         abort(404)
     elsewhere = None
-    if request_row.location_problem == "outside_area" and request_row.lon is not None:
+    if request_row.location_problem == "outside_area" and request_row.lon is not None \
+            and request_row.lat is not None:
         elsewhere = municipality_of(request_row.lon, request_row.lat, besides=tenant_row)
     token = status_token(request_row)
     status_url = url_for("resident.status", tenant=tenant, reference=reference, token=token,

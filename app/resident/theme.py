@@ -46,7 +46,8 @@ def _cacheable(response: Response, version: str) -> Response:
         response.cache_control.immutable = True
     else:
         response.cache_control.max_age = 300
-    return response.make_conditional(request)
+    response.make_conditional(request)
+    return response
 
 
 def _stylesheet(theme: dict[str, Any] | None) -> Response:

@@ -78,12 +78,13 @@ def query(tenant_id: int, *, reference: str | None = None, user_id: int | None =
     events = events[:PAGE_SIZE]
     request_ids = {e.object_id for e in events if e.object_type == "support_request"}
     referral_ids = {e.object_id for e in events if e.object_type == "referral"}
-    by_referral = dict(db.session.execute(
+    # Keyed by nullable ids, so an event's empty column simply finds nothing.
+    by_referral: dict[int | None, int] = dict(db.session.execute(
         select(Referral.id, Referral.request_id).where(Referral.id.in_(referral_ids))).all())
-    references = dict(db.session.execute(
+    references: dict[int | None, str] = dict(db.session.execute(
         select(SupportRequest.id, SupportRequest.reference).where(
             SupportRequest.id.in_(request_ids | set(by_referral.values())))).all())
-    names = dict(db.session.execute(select(User.id, User.name).where(
+    names: dict[int | None, str] = dict(db.session.execute(select(User.id, User.name).where(
         User.id.in_({e.actor_id for e in events if e.actor_id is not None}))).all())
     entries = []
     for event in events:

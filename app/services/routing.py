@@ -14,7 +14,7 @@ from typing import cast
 
 import shapely.geometry
 from flask import current_app
-from sqlalchemy import func, or_, select
+from sqlalchemy import ColumnElement, func, or_, select
 
 from app.extensions import db
 from app.models import Area, Coverage, GeocodeCache, Partner, PostcodePoint, Team, Tenant
@@ -264,6 +264,7 @@ def responsible(
     The most specific coverage wins (buurt, then wijk, then the whole municipality); without
     a buurt, the tenant-wide default for the domain (coverage with no area).
     """
+    condition: ColumnElement[bool]
     if placement.buurt_code:
         codes = [c for c in (placement.buurt_code, placement.wijk_code, tenant.gemeentecode) if c]
         condition = Coverage.area_code.in_(codes)

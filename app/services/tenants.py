@@ -12,7 +12,7 @@ import secrets
 from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import shapely.geometry
 import yaml
@@ -151,9 +151,12 @@ def load_tenant_file(
     return LoadResult(tenant=tenant, coverage=report)
 
 
-def _upsert(model: type[Team] | type[Partner], tenant: Tenant, items: list[dict[str, Any]],
-            path: Path) -> dict[str, Any]:
-    rows: dict[str, Any] = {}
+_Row = TypeVar("_Row", Team, Partner)
+
+
+def _upsert(model: type[_Row], tenant: Tenant, items: list[dict[str, Any]],
+            path: Path) -> dict[str, _Row]:
+    rows: dict[str, _Row] = {}
     for item in items:
         if "key" not in item or "name" not in item:
             raise TenantConfigError(f"{path}: every team and partner needs 'key' and 'name'")
@@ -165,7 +168,7 @@ def _upsert(model: type[Team] | type[Partner], tenant: Tenant, items: list[dict[
             db.session.add(row)
         row.name = item["name"]
         row.email = item.get("email")
-        if model is Team:
+        if isinstance(row, Team):
             row.kind = item.get("kind", "wijkteam")
             row.is_central_intake = row.kind == "central_intake"
         else:
@@ -195,7 +198,7 @@ def rotate_webhook_secret(partner: Partner) -> str:
 def _coverage_entries(items: list[dict[str, Any]], teams: dict[str, Team],
                       partners: dict[str, Partner], path: Path
                       ) -> list[tuple[str | None, str, Team | None, Partner | None]]:
-    entries = []
+    entries: list[tuple[str | None, str, Team | None, Partner | None]] = []
     for number, item in enumerate(items, start=1):
         where = f"{path}: coverage entry {number}"
         domains = item.get("domains") or [item.get("domain")]
