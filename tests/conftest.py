@@ -180,6 +180,17 @@ def demo(app: Flask) -> Any:
     return seed_demo()
 
 
+@pytest.fixture
+def token(demo: Any) -> str:
+    """A raw API token of the demo municipality (``Authorization: Bearer …``)."""
+    from app.extensions import db
+    from tests import factories
+
+    raw = factories.api_token(demo)
+    db.session.commit()
+    return raw
+
+
 def csrf_token(html: str) -> str:
     match = re.search(r'name="csrf_token"[^>]*value="([^"]+)"', html) or re.search(
         r'value="([^"]+)"[^>]*name="csrf_token"', html

@@ -12,13 +12,6 @@ from tests import factories
 from tests.integration.helpers import api_body
 
 
-@pytest.fixture
-def token(demo):
-    raw = factories.api_token(demo)
-    db.session.commit()
-    return raw
-
-
 def _post(client, token, body):
     return client.post("/api/v1/requests", json=body,
                        headers={"Authorization": f"Bearer {token}"})

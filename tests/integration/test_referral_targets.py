@@ -4,22 +4,13 @@ from __future__ import annotations
 
 import json
 
-import pytest
 from sqlalchemy import select
 
 from app.extensions import db
 from app.models import Partner, Team
-from tests import factories
 from tests.integration.helpers import api_body
 
 _SHAPE = {"kind", "id", "key", "name"}
-
-
-@pytest.fixture
-def token(demo):
-    raw = factories.api_token(demo)
-    db.session.commit()
-    return raw
 
 
 def _get(client, token, path):
