@@ -280,6 +280,9 @@ def fill(conninfo: str, requests: int) -> None:
             conn.commit()
             print(f"  {name:<14} {count:>10,} rows  {time.perf_counter() - step:6.1f} s",
                   flush=True)
+        step = time.perf_counter()
+        print(f"  {'legal clock':<14} {fill_clock(conn):>10,} rows  "
+              f"{time.perf_counter() - step:6.1f} s", flush=True)
         for table in ("tenant", "team", "user_account", "support_request"):
             conn.execute(f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), "  # noqa: S608
                          f"(SELECT max(id) FROM {table}))")
@@ -289,6 +292,37 @@ def fill(conninfo: str, requests: int) -> None:
         conn.execute("VACUUM ANALYZE")
         print(f"  {'vacuum analyze':<14} {'':>10}       {time.perf_counter() - step:6.1f} s")
     print(f"  filled in {time.perf_counter() - started:.0f} s")
+
+
+def fill_clock(conn: Any) -> int:
+    """The stored legal clock (``legal_due_on``) of the open requests, as the service keeps
+    it on every change, computed by the one definition in app/services/legal.py."""
+    from app.calendar import local_date
+    from app.services.legal import ClockFacts, clock_of, routes_include_wmo
+
+    rows = conn.execute("""
+        SELECT id, created_at, decision, wmo_application_on, wmo_investigation_done_on,
+               wmo_decision_on, paused_days
+        FROM support_request WHERE status <> 'closed'""").fetchall()
+    clocks = []
+    for (request_id, created_at, decision, application_on, investigation_done_on,
+         decision_on, paused_days) in rows:
+        due = clock_of(ClockFacts(
+            melding_on=local_date(created_at), routed_to_wmo=routes_include_wmo(decision),
+            application_on=application_on, investigation_done_on=investigation_done_on,
+            decision_on=decision_on, paused_days=paused_days or 0, paused_on=None,
+            closed=False)).due_on
+        if due is not None:
+            clocks.append((request_id, due))
+    conn.execute("CREATE TEMP TABLE bench_clock (id integer PRIMARY KEY, due date)")
+    with conn.cursor().copy("COPY bench_clock (id, due) FROM STDIN") as copy:
+        for row in clocks:
+            copy.write_row(row)
+    conn.execute("UPDATE support_request r SET legal_due_on = c.due FROM bench_clock c "
+                 "WHERE r.id = c.id")
+    conn.execute("DROP TABLE bench_clock")
+    conn.commit()
+    return len(clocks)
 
 
 def reset_schema(app: Any) -> None:
