@@ -259,6 +259,9 @@ class SupportRequest(Model):
         Index("ix_request_merged_into", "merged_into_id",
               postgresql_where=text("merged_into_id IS NOT NULL"),
               sqlite_where=text("merged_into_id IS NOT NULL")),
+        Index("ix_request_transfer", "tenant_id", "transfer_team_id", "transfer_requested_at",
+              postgresql_where=text("transfer_team_id IS NOT NULL"),
+              sqlite_where=text("transfer_team_id IS NOT NULL")),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
