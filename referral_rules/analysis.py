@@ -16,7 +16,9 @@ a test means. Over those arrays the report finds:
 - rules that never fire;
 - contradictory actions: two different deadlines for one route in one combination;
 - unknown references: routes to a domain, or conditions on a partner, that the tenant's
-  coverage and partner list do not know (only when those are given).
+  coverage and partner list do not know (only when those are given);
+- task kinds the application has no label for (only when the known kinds are given): staff
+  would see a task they cannot read.
 """
 
 from __future__ import annotations
@@ -338,7 +340,7 @@ class Reference:
     """A rule names something the tenant does not know."""
 
     rule_id: str
-    kind: str  # "domain" or "partner"
+    kind: str  # "domain", "partner" or "task"
     value: str
 
     def to_dict(self) -> dict[str, str]:
@@ -362,11 +364,14 @@ class AnalysisReport:
     unknown_references: tuple[Reference, ...]
     references_checked: bool
     seconds: float
+    unknown_task_kinds: tuple[Reference, ...] = ()
+    task_kinds_checked: bool = False
 
     @property
     def ok(self) -> bool:
         return not (self.unrouted.count or self.unaddressed or self.never_fired
-                    or self.contradictions or self.unknown_references)
+                    or self.contradictions or self.unknown_references
+                    or self.unknown_task_kinds)
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -383,6 +388,8 @@ class AnalysisReport:
             "contradictions": [c.to_dict() for c in self.contradictions],
             "unknown_references": [r.to_dict() for r in self.unknown_references],
             "references_checked": self.references_checked,
+            "unknown_task_kinds": [r.to_dict() for r in self.unknown_task_kinds],
+            "task_kinds_checked": self.task_kinds_checked,
             "seconds": round(self.seconds, 3),
         }
 
@@ -419,6 +426,10 @@ class AnalysisReport:
                       for r in self.unknown_references]
         else:
             lines.append("--   unknown references: not checked (no tenant file)")
+        if self.task_kinds_checked:
+            section("task kinds without a label", len(self.unknown_task_kinds))
+            lines += [f"    rule {r.rule_id}: task kind {r.value!r} has no label in the app"
+                      for r in self.unknown_task_kinds]
         lines.append("Result: " + ("complete, no gaps." if self.ok else "GAPS FOUND."))
         return "\n".join(lines)
 
@@ -439,13 +450,15 @@ def _references(ruleset: Ruleset, covered_domains: Collection[str] | None,
 
 
 def analyse(ruleset: Ruleset, *, covered_domains: Collection[str] | None = None,
-            partner_keys: Collection[str] | None = None) -> AnalysisReport:
+            partner_keys: Collection[str] | None = None,
+            task_kinds: Collection[str] | None = None) -> AnalysisReport:
     """Evaluate ``ruleset`` over its whole discretised fact space and report every gap.
 
     ``covered_domains`` (the domains the tenant's coverage assigns) and ``partner_keys`` (its
     partners), when given, are checked against the routes and the ``known_partners``
-    conditions; the owning wijkteam needs no coverage. Raises ValueError only when a rule
-    names too many partners to enumerate.
+    conditions; the owning wijkteam needs no coverage. ``task_kinds`` (the kinds the
+    application can show), when given, are checked against the rules' tasks. Raises
+    ValueError only when a rule names too many partners to enumerate.
     """
     started = time.perf_counter()
     space = FactSpace(ruleset)
@@ -501,4 +514,9 @@ def analyse(ruleset: Ruleset, *, covered_domains: Collection[str] | None = None,
         unknown_references=tuple(references),
         references_checked=covered_domains is not None or partner_keys is not None,
         seconds=time.perf_counter() - started,
+        unknown_task_kinds=tuple(
+            Reference(rule.id, "task", rule.task.kind) for rule in ruleset.rules
+            if task_kinds is not None and rule.task is not None
+            and rule.task.kind not in task_kinds),
+        task_kinds_checked=task_kinds is not None,
     )

@@ -17,6 +17,7 @@ import click
 import yaml
 from flask.cli import AppGroup
 
+from app.vocabulary import TASK_KIND_LABELS
 from referral_rules import (
     Decision,
     FactError,
@@ -73,8 +74,9 @@ def rules_check(slug: str, as_json: bool) -> None:
     """Validate the ruleset and prove that every situation has a route.
 
     Exits with status 1 on any gap: a combination of facts without a route, a selected
-    life area no route addresses, a rule that never fires, two deadlines for one route, or
-    (with a tenant file) a route to a domain the tenant's coverage does not assign.
+    life area no route addresses, a rule that never fires, two deadlines for one route, a
+    task kind the screens have no label for, or (with a tenant file) a route to a domain the
+    tenant's coverage does not assign.
     """
     tenant = _tenant_file(slug)
     ruleset, _ = _load(_ruleset_slug(slug, tenant))
@@ -82,6 +84,7 @@ def rules_check(slug: str, as_json: bool) -> None:
         ruleset,
         covered_domains=_covered_domains(tenant) if tenant else None,
         partner_keys={p["key"] for p in tenant.get("partners") or []} if tenant else None,
+        task_kinds=TASK_KIND_LABELS.keys(),
     )
     if as_json:
         click.echo(json.dumps(report.to_dict(), indent=2, ensure_ascii=False, default=str))

@@ -79,6 +79,24 @@ def test_rules_check_exits_non_zero_and_names_every_gap(app, rules_dir):
     assert report["ok"] is False and report["never_fired"] == ["nooit"]
 
 
+def test_rules_check_refuses_a_task_kind_the_screens_have_no_label_for(app, rules_dir):
+    demo = (RULESET_DIR / "demo.yaml").read_text(encoding="utf-8")
+    unknown = demo + """
+  - id: raadsel
+    title: Een taak zonder naam
+    when: {age: {gte: 100}}
+    then: {task: {kind: riddle, reason: Niemand weet wat dit is}}
+"""
+    (rules_dir / "rulesets" / "raadsel.yaml").write_text(unknown, encoding="utf-8")
+    result = _run(app, "rules", "check", "--tenant", "raadsel")
+    assert result.exit_code == 1, result.output
+    assert "rule raadsel: task kind 'riddle' has no label in the app" in result.output
+    (rules_dir / "rulesets" / "raadsel.yaml").write_text(
+        unknown.replace("kind: riddle", "kind: home_visit"), encoding="utf-8")
+    result = _run(app, "rules", "check", "--tenant", "raadsel")
+    assert "OK   task kinds without a label: 0" in result.output
+
+
 def test_rules_check_reports_a_route_the_tenant_coverage_does_not_assign(app, rules_dir):
     demo = (RULESET_DIR / "demo.yaml").read_text(encoding="utf-8")
     (rules_dir / "rulesets" / "stad.yaml").write_text(demo, encoding="utf-8")

@@ -123,6 +123,23 @@ def test_routes_and_partners_the_tenant_does_not_know_are_unknown_references():
     assert analyse(ruleset, covered_domains={"jeugd", "schulden"}, partner_keys={"jens"}).ok
 
 
+def test_a_task_kind_the_application_cannot_show_is_reported():
+    ruleset = _ruleset(
+        *COMPLETE,
+        _rule("jong", {"age": {"lt": 18}}, task={"kind": "youth_check", "reason": "Jong"}),
+        _rule("oud", {"age": {"gte": 80}}, task={"kind": "home_visit", "reason": "Oud"}),
+    )
+    assert analyse(ruleset).ok  # without the known kinds nothing is checked
+    report = analyse(ruleset, task_kinds={"home_visit"})
+    assert [(r.rule_id, r.kind, r.value) for r in report.unknown_task_kinds] == [
+        ("jong", "task", "youth_check")]
+    assert not report.ok
+    assert "GAP  task kinds without a label: 1" in report.to_text()
+    assert report.to_dict()["unknown_task_kinds"] == [
+        {"rule_id": "jong", "kind": "task", "value": "youth_check"}]
+    assert analyse(ruleset, task_kinds={"home_visit", "youth_check"}).ok
+
+
 def test_the_fact_space_has_the_age_bands_and_cuts_at_every_age_a_rule_names():
     ruleset = _ruleset(
         _rule("a", {"age": {"gte": 65}}, route="wmo"),
