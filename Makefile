@@ -80,8 +80,9 @@ rules: install ## Check and test every shipped ruleset (gaps, unaddressed life a
 	  $(FLASK) rules test --tenant $$slug || exit 1; \
 	done
 
-typecheck: install ## mypy (strict on geo/ and referral_rules/)
-	$(BIN)/mypy --strict geo referral_rules
+typecheck: install ## mypy (strict on the libraries geo/, referral_rules/, disclosure/; app/)
+	$(BIN)/mypy --strict geo referral_rules disclosure
+	$(BIN)/mypy app
 
 clean: ## Remove the virtualenv and the demo database
 	rm -rf $(VENV) instance

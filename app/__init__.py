@@ -16,8 +16,10 @@ from werkzeug.exceptions import HTTPException, RequestEntityTooLarge
 
 from app.config import INSTANCE_DIR, load_config
 from app.extensions import babel, csrf, db, limiter, login_manager, migrate
-from app.i18n import _, get_locale, select_locale
+from app.i18n import _, get_locale, language_direction, language_name, select_locale
+from app.lifecycle import TASK_OPEN
 from app.services.errors import DomainError, InvalidInput
+from referral_rules.vocabulary import URGENCY_CRISIS, URGENCY_URGENT
 
 
 def create_app(config: dict[str, Any] | None = None) -> Flask:
@@ -37,7 +39,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     login_manager.login_view = "auth.login"
     login_manager.login_message = None
 
-    from app import auth, security
+    from app import auth, security, session_lifetime
     from app.admin import bp as admin_bp
     from app.api import bp as api_bp
     from app.partner import bp as partner_bp
@@ -61,6 +63,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     _register_error_handlers(app)
     _register_security_headers(app)
     security.init_app(app)
+    session_lifetime.init_app(app)
     return app
 
 
@@ -79,6 +82,10 @@ def _register_template_helpers(app: Flask) -> None:
             "languages": app.config["LANGUAGES"],
         }
 
+    # The codes templates compare with, from their one definition.
+    app.jinja_env.globals.update(
+        URGENCY_CRISIS=URGENCY_CRISIS, URGENCY_URGENT=URGENCY_URGENT, TASK_OPEN=TASK_OPEN,
+        language_name=language_name, language_direction=language_direction)
     app.jinja_env.filters["date_medium"] = (
         lambda value: format_date(value, "medium") if value else ""
     )

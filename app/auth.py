@@ -28,14 +28,11 @@ from flask import (
 from flask_login import current_user, login_required, login_user, logout_user
 from sqlalchemy import func, select
 from werkzeug.exceptions import TooManyRequests
-from wtforms import PasswordField, StringField
-from wtforms.validators import EqualTo, InputRequired, Length
 
 from app import security
 from app.extensions import db, limiter, login_manager
-from app.forms.base import BaseForm
-from app.i18n import _, _l, ngettext
-from app.limits import CODE_MAX, EMAIL_MAX, PASSWORD_MAX
+from app.forms.auth import CodeForm, LoginForm, PasswordChangeForm, SetPasswordForm
+from app.i18n import _, ngettext
 from app.models import User
 from app.roles import ADMIN, PARTNER, STAFF, TEAM_LEAD
 from app.services import accounts, sessions
@@ -89,74 +86,6 @@ def _too_many(error: TooManyRequests) -> Any:
     response = current_app.make_response((render_template("auth/too_many.html"), 429))
     response.headers["Retry-After"] = "60"
     return response
-
-
-# --- Forms -----------------------------------------------------------------------------------
-
-_TOO_LONG = _l("Use at most %(max)d characters.", max=PASSWORD_MAX)
-
-
-class LoginForm(BaseForm):
-    email = StringField(
-        _l("E-mail address"),
-        validators=[InputRequired(message=_l("Enter your e-mail address.")),
-                    Length(max=EMAIL_MAX)],
-        render_kw={"autocomplete": "username"},
-    )
-    password = PasswordField(
-        _l("Password"),
-        validators=[InputRequired(message=_l("Enter your password.")),
-                    Length(max=PASSWORD_MAX, message=_TOO_LONG)],
-        render_kw={"autocomplete": "current-password"},
-    )
-
-
-class CodeForm(BaseForm):
-    code = StringField(
-        _l("Code"),
-        validators=[InputRequired(message=_l("Enter the code.")),
-                    Length(max=CODE_MAX, message=_l("Use at most %(max)d characters.",
-                                                    max=CODE_MAX))],
-        render_kw={"autocomplete": "one-time-code", "autocapitalize": "off",
-                   "spellcheck": "false"},
-    )
-
-
-def _new_password_fields(email_of: Callable[[Any], str | None]) -> tuple[Any, Any]:
-    """A new password (checked against the policy and the account's e-mail address) and the
-    same again. Made inside a form's class body, so the fields keep their place in it."""
-    new_password = PasswordField(
-        _l("New password"),
-        validators=[InputRequired(message=_l("Enter a new password.")),
-                    Length(max=PASSWORD_MAX, message=_TOO_LONG),
-                    security.PasswordPolicy(email_of)],
-        render_kw={"autocomplete": "new-password"},
-    )
-    repeat_password = PasswordField(
-        _l("New password again"),
-        validators=[InputRequired(message=_l("Enter the new password again.")),
-                    EqualTo("new_password", message=_l("The two new passwords are not the same."))],
-        render_kw={"autocomplete": "new-password"},
-    )
-    return new_password, repeat_password
-
-
-class PasswordChangeForm(BaseForm):
-    current_password = PasswordField(
-        _l("Current password"),
-        validators=[InputRequired(message=_l("Enter your current password.")),
-                    Length(max=PASSWORD_MAX, message=_TOO_LONG)],
-        render_kw={"autocomplete": "current-password"},
-    )
-    new_password, repeat_password = _new_password_fields(lambda form: current_user.email)
-
-
-class SetPasswordForm(BaseForm):
-    """A password chosen with a link from an e-mail; ``account_email`` is set by the view."""
-
-    account_email: str | None = None
-
-    new_password, repeat_password = _new_password_fields(lambda form: form.account_email)
 
 
 # --- Step 1: e-mail address and password -----------------------------------------------------
@@ -329,6 +258,7 @@ def enrol() -> Any:
             return _locked_out()
         form.code.errors.append(_("The code is not correct. Check that the time on your phone "
                                   "is right, wait for the next code and try again."))
+    assert user.totp_secret is not None  # given above when the account had none
     return render_template("auth/enrol.html", form=form,
                            secret=security.grouped_secret(user.totp_secret),
                            qr=security.qr_svg(security.provisioning_uri(user)))

@@ -390,9 +390,13 @@ class Referral(Model):
     target_partner: Mapped[Partner | None] = relationship()
 
     @property
+    def target(self) -> Partner | Team | None:
+        """The organisation or team the referral went to (services.referrals sets one)."""
+        return self.target_partner or self.target_team
+
+    @property
     def target_name(self) -> str:
-        target = self.target_partner or self.target_team
-        return target.name if target else ""
+        return self.target.name if self.target else ""
 
 
 class ResidentMessage(Model):

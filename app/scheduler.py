@@ -6,7 +6,7 @@ For a referral still waiting for an answer (state ``sent``):
 3. ``REFERRAL_EXPIRY_GRACE_DAYS`` working days after the due date it expires and goes back
    to the owning team as a task.
 Residents who did not answer a team's question in time get one reminder, and the team a task
-(app.services.resident_messages).
+(app.services.resident_questions).
 Each step happens once (a timestamp on the referral), in its own transaction, and rows are
 claimed with ``FOR UPDATE SKIP LOCKED`` on PostgreSQL so workers side by side never repeat one.
 """
@@ -22,8 +22,10 @@ from sqlalchemy import select
 
 from app.calendar import today as local_today
 from app.extensions import db
+from app.messaging.in_app import notifications
+from app.messaging.outgoing import notices
 from app.models import Referral, Tenant, utcnow
-from app.services import audit, notices, notifications, resident_messages
+from app.services import audit, resident_questions
 from app.services.calendars import calendar_for
 from app.services.referrals import expire
 
@@ -94,7 +96,7 @@ def run_due(today: dt.date | None = None) -> SchedulerResult:
                              object_id=referral.id, actor_label="scheduler")
                 result.escalated += 1
         db.session.commit()
-    result.residents_reminded = resident_messages.remind_waiting(today)
+    result.residents_reminded = resident_questions.remind_waiting(today)
     if result.reminded or result.escalated or result.expired or result.residents_reminded:
         log.info("scheduler: %s", result)
     return result

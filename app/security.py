@@ -38,8 +38,7 @@ import pyotp
 import segno
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
-from flask import Flask, current_app, flash, redirect, request, session, url_for
-from flask_login import current_user, logout_user
+from flask import Flask, current_app, request, session
 from markupsafe import Markup
 from sqlalchemy import select
 from wtforms import Field, Form, ValidationError
@@ -68,12 +67,12 @@ def default_settings() -> dict[str, Any]:
 
 
 def init_app(app: Flask) -> None:
-    """Add the settings' defaults, the session lifetime check and the extra headers."""
+    """Add the settings' defaults and the extra headers (the session lifetime check is
+    ``app.session_lifetime``)."""
     for key, value in default_settings().items():
         app.config.setdefault(key, value)
     if app.config["ENV_NAME"] == "production" and not app.config["MFA_REQUIRED"]:
         log.warning("MFA_REQUIRED is off in production: accounts can log in with a password only")
-    app.before_request(_enforce_session_lifetime)
     app.after_request(_extra_headers)
 
 
@@ -130,54 +129,6 @@ def start_session(user: User) -> None:
 def refresh_credentials(user: User) -> None:
     """Keep this session valid after the user changed their own credentials."""
     session["cred"] = credential_stamp(user)
-
-
-def _ended_because() -> str | None:
-    """Why the logged-in session must end now, or None."""
-    config = current_app.config
-    now = time.time()
-    seen, started = session.get("seen"), session.get("auth_at")
-    if not isinstance(seen, int | float) or not isinstance(started, int | float):
-        return "unknown"
-    if now - seen > config["SESSION_IDLE_MINUTES"] * 60:
-        return "idle"
-    if now - started > config["SESSION_MAX_HOURS"] * 3600:
-        return "too_long"
-    user = current_user._get_current_object()
-    if not isinstance(user, User) or not user.active:
-        return "account_closed"  # (Flask-Login already treats it as anonymous)
-    if not hmac.compare_digest(str(session.get("cred", "")), credential_stamp(user)):
-        return "credentials_changed"
-    return None
-
-
-def _enforce_session_lifetime() -> Any:
-    if request.endpoint == "static" or request.blueprint == "api" or "_user_id" not in session:
-        return None
-    reason = _ended_because()
-    if reason is None:
-        session["seen"] = time.time()
-        return None
-    config = current_app.config
-    messages = {
-        "idle": _("You were logged out because you did nothing for %(minutes)d minutes. "
-                  "Log in again.", minutes=config["SESSION_IDLE_MINUTES"]),
-        "too_long": _("You were logged out because you were logged in for %(hours)d hours. "
-                      "Log in again.", hours=config["SESSION_MAX_HOURS"]),
-        "credentials_changed": _("You were logged out because the password or the second "
-                                 "step of your account was changed. Log in again."),
-    }
-    user = db.session.get(User, int(session["_user_id"]))
-    if user is not None:
-        audit.record("user.session_ended", tenant_id=user.tenant_id, object_type="user",
-                     object_id=user.id, actor=user, reason=reason)
-        db.session.commit()
-    logout_user()
-    reset_session()
-    flash(messages.get(reason, _("You were logged out. Log in again.")), "info")
-    if request.endpoint == "auth.login":
-        return None
-    return redirect(url_for("auth.login"))
 
 
 # --- Lockout ---------------------------------------------------------------------------------

@@ -28,7 +28,7 @@ def target_json(target: Team | Partner) -> dict[str, Any]:
 
 def referral_target_json(referral: Referral) -> dict[str, Any]:
     """The team or partner ``referral`` went to (services.referrals always sets one)."""
-    target: Team | Partner | None = referral.target_partner or referral.target_team
+    target = referral.target
     if target is None:
         raise LookupError(f"Referral {referral.id} has no target.")
     return target_json(target)

@@ -244,8 +244,8 @@ WMO_STEP_LABELS: dict[str, LazyString] = {
     "decision_taken": _l("The decision is taken"),
 }
 
-#: In-app notifications for staff (``app.services.notifications``), by kind. Placeholders
-#: come from the notification's params: never personal data, only codes and names.
+#: In-app notifications for staff (``app.messaging.in_app.notifications``), by kind.
+#: Placeholders come from the notification's params: never personal data, only codes and names.
 NOTIFICATION_TEXTS: dict[str, LazyString] = {
     "task": _l("%(reference)s: %(task)s"),
     "new_urgent": _l("New urgent request %(reference)s"),

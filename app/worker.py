@@ -20,11 +20,11 @@ from typing import Any
 from flask import current_app
 from sqlalchemy import or_, select, update
 
-from app.delivery import DeliveryError, deliver
 from app.extensions import db
+from app.messaging.outgoing.digest import send_digests
+from app.messaging.transport.delivery import DeliveryError, deliver
 from app.models import OutboxMessage, Partner, utcnow
 from app.scheduler import run_due
-from app.services.digest import send_digests
 
 log = logging.getLogger("wijkloket.worker")
 

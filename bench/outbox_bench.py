@@ -202,8 +202,8 @@ def clear_outbox(app: Any) -> None:
 def enqueue_webhooks(app: Any, partner_id: int, webhook_url: str, count: int, run: str) -> float:
     """Add ``count`` referral webhooks in one transaction; the monotonic time of the commit."""
     from app.extensions import db
+    from app.messaging.transport.outbox import enqueue
     from app.models import Partner
-    from app.services.outbox import enqueue
 
     with app.app_context():
         partner = db.session.get(Partner, partner_id)

@@ -12,9 +12,9 @@ from sqlalchemy import func, select
 from app.auth import roles_required
 from app.extensions import db
 from app.i18n import _
+from app.messaging.transport import outbox as outbox_service
 from app.models import CapturedMail, OutboxMessage
 from app.roles import ADMIN
-from app.services import outbox as outbox_service
 from app.services.errors import NotFound
 from app.staff.access_log import render_access_log
 

@@ -116,7 +116,8 @@ def coverage(slug: str, as_json: bool) -> None:
 
 def _who(key: str) -> str:
     kind, _, ident = key.partition(":")
-    row = db.session.get(Team if kind == "team" else Partner, int(ident))
+    row: Team | Partner | None = (db.session.get(Team, int(ident)) if kind == "team"
+                                  else db.session.get(Partner, int(ident)))
     return row.name if row is not None else key
 
 

@@ -25,6 +25,7 @@ from wtforms import BooleanField, DateField, Field, RadioField, SelectField, Sel
 from app.forms.base import BaseForm
 from app.forms.intake import ContactForm, IntakeForm, WhatForm, WhereForm, WhoForm
 from app.i18n import _, _l
+from app.vocabulary import label
 
 #: Largest signed session cookie we write (bytes). Browsers keep at most 4096 bytes per
 #: cookie, name and attributes included; werkzeug warns above 4093.
@@ -212,8 +213,9 @@ def _answer(form_field: Field) -> list[str]:
     if isinstance(form_field, BooleanField):
         return [_("Yes") if data else _("No")]
     if isinstance(form_field, SelectMultipleField):
-        labels = {choice.value: str(choice.label) for choice in form_field.choices}
-        return [labels.get(value, value) for value in data or ()]
+        # A code without a label is a gap in the vocabulary: label() makes it seen.
+        labels = {choice.value: choice.label for choice in form_field.choices}
+        return [label(labels, value) for value in data or ()]
     if isinstance(form_field, (RadioField, SelectField)):
         labels = {choice.value: str(choice.label) for choice in form_field.choices}
         return [labels[data]] if data in labels and data else []

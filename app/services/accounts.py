@@ -37,12 +37,12 @@ from app.extensions import db
 from app.i18n import _, force_locale
 from app.lifecycle import REQUEST_CLOSED
 from app.limits import EMAIL_MAX, NAME_MAX
+from app.messaging.outgoing.notices import mail, path_for, portal_url
 from app.models import AuditEvent, Partner, SupportRequest, Team, Tenant, User, utcnow
 from app.roles import ADMIN, PARTNER, ROLES, TEAM_ROLES
 from app.security import password_problem
 from app.services import audit
 from app.services.errors import Conflict, DomainError, InvalidInput, NotFound
-from app.services.notices import mail, path_for, portal_url
 from app.services.passwords import hash_password
 
 LIST_LIMIT = 500

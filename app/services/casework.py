@@ -13,6 +13,7 @@ from stdnum.nl import bsn
 from app.extensions import db
 from app.i18n import _
 from app.limits import NOTE_MAX, REASON_MAX
+from app.messaging.outgoing import notices
 from app.models import (
     AuditEvent,
     ContactMoment,
@@ -25,7 +26,7 @@ from app.models import (
     User,
     utcnow,
 )
-from app.services import access_log, audit, notices
+from app.services import access_log, audit
 from app.services.errors import Conflict, InvalidInput
 from app.services.referrals import owned_request, referral_for, request_for_staff
 

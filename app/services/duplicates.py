@@ -13,8 +13,9 @@ plan and one coordinator. Requests of other teams are shown by reference and tea
 from __future__ import annotations
 
 import datetime as dt
+from typing import Any
 
-from sqlalchemy import and_, func, or_, select
+from sqlalchemy import ColumnElement, and_, func, or_, select
 
 from app.extensions import db
 from app.i18n import _, force_locale
@@ -26,12 +27,12 @@ from app.services.errors import InvalidInput
 WINDOW = dt.timedelta(days=30)
 
 
-def _open_others(request: SupportRequest) -> list[object]:
+def _open_others(request: SupportRequest) -> list[ColumnElement[bool]]:
     return [SupportRequest.tenant_id == request.tenant_id, SupportRequest.id != request.id,
             SupportRequest.status != REQUEST_CLOSED, SupportRequest.merged_into_id.is_(None)]
 
 
-def _same_address(request: SupportRequest) -> object | None:
+def _same_address(request: SupportRequest) -> ColumnElement[bool] | None:
     if not (request.postcode and request.house_number):
         return None
     return and_(SupportRequest.postcode == request.postcode,
@@ -39,7 +40,7 @@ def _same_address(request: SupportRequest) -> object | None:
 
 
 def possible_duplicates(request: SupportRequest) -> list[SupportRequest]:
-    same: list[object] = []
+    same: list[ColumnElement[bool]] = []
     if request.contact_email:
         same.append(func.lower(SupportRequest.contact_email) == request.contact_email.lower())
     if request.contact_phone:
@@ -91,7 +92,8 @@ def merge(user: User, survivor: SupportRequest, duplicate_reference: str) -> Sup
     request_states.move(duplicate, REQUEST_CLOSED, user)
     duplicate.merged_into_id = survivor.id
     duplicate.closed_at, duplicate.close_note = now, note
-    details = {"tasks": [t.id for t in moved_tasks], "referrals": [r.id for r in moved_referrals]}
+    details: dict[str, Any] = {"tasks": [t.id for t in moved_tasks],
+                               "referrals": [r.id for r in moved_referrals]}
     audit.record("request.merged_into", tenant_id=duplicate.tenant_id,
                  object_type="support_request", object_id=duplicate.id, actor=user,
                  survivor=survivor.reference, **details)

@@ -13,8 +13,9 @@ from sqlalchemy import select
 from app.extensions import db
 from app.i18n import _, force_locale
 from app.lifecycle import REQUEST_IN_PROGRESS, REQUEST_NEW
+from app.messaging.in_app import notifications
 from app.models import SupportRequest, Team, User, utcnow
-from app.services import audit, notifications, request_states
+from app.services import audit, request_states
 from app.services.errors import Conflict, InvalidInput, NotFound
 from app.services.referrals import owned_request, request_for_staff, required_reason
 from app.services.request_states import ensure_open
@@ -70,33 +71,35 @@ def ask_handover(user: User, request: SupportRequest, team_id: int, reason: str)
     db.session.commit()
 
 
-def incoming(user: User, reference: str) -> SupportRequest:
-    """A request whose handover to the user's team waits for an answer; else NotFound."""
+def incoming(user: User, reference: str) -> tuple[SupportRequest, Team]:
+    """A request whose handover to the user's team waits for an answer, and that team;
+    else NotFound."""
     request = request_for_staff(user, reference)
-    if request.transfer_team_id is None or request.transfer_team_id != user.team_id:
+    team = request.transfer_team
+    if team is None or team.id != user.team_id:
         raise NotFound(_("This request does not exist or is not for your team."))
-    return request
+    return request, team
 
 
 def accept_handover(user: User, reference: str) -> SupportRequest:
     """The receiving team takes the request over: owner, open tasks and coordination move."""
-    request = incoming(user, reference)
+    request, team = incoming(user, reference)
     # The receiving team moves it while the handover still waits (the machine checks that).
     request_states.move(request, REQUEST_NEW, user)
     old_team = request.owner_team
     previous_coordinator = request.coordinator
-    request.owner_team_id = user.team_id
+    request.owner_team_id = team.id
     request.coordinator_id = None
     for task in request.tasks:
         if is_open(task) and task.team_id == old_team.id:
-            task.team_id = user.team_id
+            task.team_id = team.id
     audit.record("request.handover_accepted", tenant_id=request.tenant_id,
                  object_type="support_request", object_id=request.id, actor=user,
                  from_team_id=old_team.id, reason=request.transfer_reason)
     _clear(request)
     told = [previous_coordinator] if previous_coordinator else notifications.team_members(
         old_team.id)
-    notifications.notify(told, request, "handover_accepted", team=user.team.name)
+    notifications.notify(told, request, "handover_accepted", team=team.name)
     db.session.commit()
     return request
 
@@ -104,14 +107,14 @@ def accept_handover(user: User, reference: str) -> SupportRequest:
 def refuse_handover(user: User, reference: str, reason: str) -> SupportRequest:
     """The receiving team says no, with a reason; the owning team gets a task."""
     reason = required_reason(reason, _("Tell the other team why you do not take it over."))
-    request = incoming(user, reference)
+    request, team = incoming(user, reference)
     audit.record("request.handover_refused", tenant_id=request.tenant_id,
                  object_type="support_request", object_id=request.id, actor=user,
                  reason=reason)
     _clear(request)
     with force_locale("nl"):
         text = _("%(team)s does not take the request over: %(reason)s",
-                 team=user.team.name, reason=reason)
+                 team=team.name, reason=reason)
     add_task(request, request.owner_team_id, "handover_refused", text)
     db.session.commit()
     return request

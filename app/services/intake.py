@@ -19,6 +19,8 @@ from app.calendar import today as local_today
 from app.extensions import db
 from app.i18n import _, force_locale
 from app.lifecycle import REQUEST_INITIAL
+from app.messaging.in_app import notifications
+from app.messaging.outgoing import notices
 from app.models import (
     ReferenceCounter,
     SupportRequest,
@@ -26,7 +28,7 @@ from app.models import (
     Tenant,
     User,
 )
-from app.services import audit, notices, notifications
+from app.services import audit
 from app.services.calendars import response_due
 from app.services.referrals import open_referral
 from app.services.routing import Placement, owner_team, place, responsible

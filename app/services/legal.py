@@ -154,7 +154,7 @@ def clock_of(facts: ClockFacts) -> Clock:
 
 
 def effective_due(clock: Clock, today: dt.date) -> dt.date | None:
-    """The due date the queue shows on ``today`` (the SQL in app/services/queue.py says the
+    """The due date the queue shows on ``today`` (the SQL in app/services/queue/sql.py says the
     same): the stored due date moved on by the days of the current wait."""
     if clock.due_on is None:
         return None

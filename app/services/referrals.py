@@ -23,9 +23,11 @@ from app.lifecycle import (
     check_transition,
 )
 from app.limits import REASON_MAX
+from app.messaging.in_app import notifications
+from app.messaging.outgoing import notices
 from app.models import Partner, Referral, SupportRequest, Task, Team, Tenant, User, utcnow
 from app.roles import PARTNER, TEAM_ROLES
-from app.services import audit, notices, notifications, request_states, tasks
+from app.services import audit, request_states, tasks
 from app.services.calendars import response_due
 from app.services.errors import Conflict, InvalidInput, NotFound
 from app.services.rulesets import ruleset_for
@@ -84,9 +86,8 @@ def refer_by_hand(user: User, request: SupportRequest, domain: str, target: str,
     chosen = {target_key(t): t for t in targets(user.tenant_id)}.get(target)
     if chosen is None or (isinstance(chosen, Team) and chosen.id == request.owner_team_id):
         raise InvalidInput(_("Choose an organisation or another team."), "target")
-    if any(r.state in LIVE_STATES and r.domain == domain and target_key(
-            r.target_partner or r.target_team) == target for r in request.referrals
-            if r.target_partner or r.target_team):
+    if any(r.state in LIVE_STATES and r.domain == domain and r.target is not None
+           and target_key(r.target) == target for r in request.referrals):
         raise Conflict(_("This referral is already open."))
     tenant = db.session.get(Tenant, request.tenant_id)
     assert tenant is not None

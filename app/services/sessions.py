@@ -77,6 +77,14 @@ def logged_out(user: User) -> None:
     db.session.commit()
 
 
+def session_ended(user: User, *, reason: str) -> None:
+    """The user's session ended without logging out (``reason``: idle, too_long,
+    credentials_changed, …); audit, commit."""
+    audit.record("user.session_ended", tenant_id=user.tenant_id, object_type="user",
+                 object_id=user.id, actor=user, reason=reason)
+    db.session.commit()
+
+
 def change_password(user: User, new_password: str) -> None:
     """The owner changed their password (the caller checked the current one and the policy):
     stored hashed, the failure count reset, audited; commit. The caller refreshes the

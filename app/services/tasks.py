@@ -7,8 +7,8 @@ import datetime as dt
 
 from app.extensions import db
 from app.lifecycle import TASK_DONE, TASK_OPEN
+from app.messaging.in_app import notifications
 from app.models import Referral, SupportRequest, Task, User, utcnow
-from app.services import notifications
 
 
 def add_task(request: SupportRequest, team_id: int, kind: str, reason: str,

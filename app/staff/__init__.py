@@ -1,7 +1,8 @@
 """The wijkteam workspace: notifications, phone intake, the map, the cracks report.
 
 The request page and the steps taken on it live in :mod:`app.staff.casework`; the team
-queue, saved filters and the team lead's dashboard in :mod:`app.staff.queue`.
+queue, saved filters and the team lead's dashboard in :mod:`app.staff.queue`. A referral
+sent to a team is handled on the same pages as a partner's (:mod:`app.referral_views`).
 """
 
 from __future__ import annotations
@@ -25,10 +26,11 @@ from app.auth import roles_required
 from app.extensions import db
 from app.forms.intake import StaffIntakeForm, intake_data
 from app.i18n import _
+from app.messaging.in_app import notifications
 from app.models import Tenant
-from app.partner import add_referral_views
+from app.referral_views import add_referral_views
 from app.roles import TEAM_LEAD, TEAM_ROLES
-from app.services import cracks, maps, notifications
+from app.services import cracks, maps
 from app.services.intake import new_submission_token, submit_request
 
 bp = Blueprint("staff", __name__)

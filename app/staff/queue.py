@@ -10,15 +10,12 @@ from flask import Response, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 from sqlalchemy import func, select
 from sqlalchemy.orm import selectinload
-from wtforms import StringField
-from wtforms.validators import InputRequired, Length
 
 from app.auth import roles_required
 from app.extensions import db
-from app.forms.base import BaseForm
+from app.forms.queue import SaveFilterForm
 from app.i18n import _, _l
 from app.lifecycle import REQUEST_CLOSED, REQUEST_IN_PROGRESS, REQUEST_NEW
-from app.limits import SAVED_FILTER_NAME_MAX
 from app.models import OutboxMessage, Referral, SupportRequest
 from app.roles import TEAM_LEAD, TEAM_ROLES
 from app.services import export as csv_export
@@ -72,15 +69,25 @@ class Tab:
     count: service.Count
 
 
-class SaveFilterForm(BaseForm):
-    name = StringField(_l("Name of this filter"), validators=[
-        InputRequired(message=_l("Give the filter a name.")),
-        Length(max=SAVED_FILTER_NAME_MAX,
-               message=_l("Use at most %(max)d characters.", max=SAVED_FILTER_NAME_MAX))])
-
-
 def _args() -> dict[str, list[str]]:
     return request.args.to_dict(flat=False)
+
+
+def _queue_url(qfilter: QueueFilter) -> str:
+    """The queue showing ``qfilter``."""
+    # As Any: url_for types its own keywords (_anchor, _external …), which a filter's
+    # parameters never are.
+    query: dict[str, Any] = dict(qfilter.params())
+    return url_for("staff.queue", **query)
+
+
+def _coordinator_name(item: SupportRequest, colleagues: dict[int, str]) -> str:
+    """The request's coordinator: the colleague's name, or the account's for one who has left
+    the team since (only then is the account loaded)."""
+    if not item.coordinator_id:
+        return ""
+    return colleagues.get(item.coordinator_id) or (
+        item.coordinator.name if item.coordinator is not None else "")
 
 
 @bp.route("/")
@@ -149,7 +156,7 @@ def save_filter() -> Any:
         return _queue_page(params, None, form)
     flash(_("The filter “%(name)s” is saved. It is now a tab above the queue.",
             name=saved.name), "success")
-    return redirect(url_for("staff.queue", **parsed.filter.params()))
+    return redirect(_queue_url(parsed.filter))
 
 
 @bp.route("/filters/<int:filter_id>/delete", methods=["POST"])
@@ -205,7 +212,7 @@ def export_queue() -> Any:
             flash(_("This list has more than %(max)s requests, too many to download. "
                     "Choose a narrower filter.", max=f"{EXPORT_MAX:,}".replace(",", ".")),
                   "error")
-            return redirect(url_for("staff.queue", **current.params()))
+            return redirect(_queue_url(current))
         if found.next_cursor is None:
             break
         cursor = service.decode_cursor(found.next_cursor, current.sort)
@@ -224,8 +231,7 @@ def export_queue() -> Any:
                 "; ".join(str(label(LIFE_AREA_LABELS, area)) for area in item.life_areas),
                 buurt[0] if buurt else (item.buurt_code or ""),
                 str(label(REQUEST_STATUS_LABELS, item.status)),
-                (choices.colleagues.get(item.coordinator_id) or item.coordinator.name)
-                if item.coordinator_id else "",
+                _coordinator_name(item, choices.colleagues),
                 open_tasks.get(item.id, 0),
                 deadline.due.isoformat() if deadline else "",
                 legal.melding_date(item).isoformat(),

@@ -100,7 +100,7 @@ class Site:
         from sqlalchemy import select
 
         from app.models import SupportRequest, User
-        from app.services.resident_messages import ask
+        from app.services.resident_questions import ask
 
         with self.app.test_request_context(), self.database() as session:
             request = session.scalar(select(SupportRequest).where(

@@ -178,7 +178,7 @@ def test_workers_side_by_side_never_claim_the_same_message(app, demo):
     """Four workers claim at once (SKIP LOCKED on PostgreSQL): every message exactly once."""
     import threading
 
-    from app.services.outbox import enqueue
+    from app.messaging.transport.outbox import enqueue
 
     for number in range(40):
         enqueue(tenant_id=demo.id, channel="email", recipient=f"r{number}@example.nl",

@@ -29,6 +29,7 @@ from standardwebhooks.webhooks import Webhook
 from werkzeug import Request, Response
 
 from app.extensions import db
+from app.messaging.transport.outbox import enqueue
 from app.models import (
     AuditEvent,
     OutboxMessage,
@@ -38,7 +39,6 @@ from app.models import (
     Task,
     utcnow,
 )
-from app.services.outbox import enqueue
 from app.worker import process_batch
 from tests.conftest import IsolatedClient, login, make_app
 from tests.integration.helpers import (

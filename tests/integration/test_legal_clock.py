@@ -13,7 +13,7 @@ from sqlalchemy import select
 from app.calendar import NATIONAL
 from app.extensions import db
 from app.models import SupportRequest, Team, User, utcnow
-from app.services import legal, resident_messages
+from app.services import legal, resident_questions
 from app.services import queue as service
 from app.services.cracks import find_cracks
 from app.services.queue import QueueFilter, Scope
@@ -119,14 +119,14 @@ def test_asking_and_answering_the_resident_keeps_the_stored_clock(app, demo):
     db.session.commit()
     before = legal.next_due(request).due
     assert request.legal_due_on == before and request.legal_paused_on is None
-    resident_messages.ask(user, request, "Wanneer kunnen we langskomen?")
+    resident_questions.ask(user, request, "Wanneer kunnen we langskomen?")
     assert request.legal_paused_on == legal.local_today()
     request.waiting_since -= dt.timedelta(days=4)  # the resident took four days
     db.session.commit()
     assert request.legal_paused_on == legal.local_today() - dt.timedelta(days=4)
     scope = Scope(user.tenant_id, noord.id, user.id, legal.local_today())
     assert _sql_reading(request, scope)[0] == before + dt.timedelta(days=4)
-    resident_messages.answer(request, "Dinsdag is goed.")
+    resident_questions.answer(request, "Dinsdag is goed.")
     assert request.paused_days == 4 and request.legal_paused_on is None
     after = legal.next_due(request)
     assert after is not None and request.legal_due_on == after.due

@@ -23,7 +23,7 @@ from app.models import (
 )
 from app.services import legal
 from app.services import queue as service
-from app.services.queue import QueueFilter, Scope
+from app.services.queue import QueueFilter, Scope, counting
 from tests import factories
 from tests.conftest import csrf_token, logged_in
 from tests.integration.helpers import check_page
@@ -495,8 +495,8 @@ def test_the_request_counts_stop_at_a_limit_and_say_so(app, demo, monkeypatch):
     scope = Scope.of(_user(NOORD_STAFF))
     plain, costly = QueueFilter(), QueueFilter(domain="wmo")
     assert service.counts(scope, [plain, costly]) == [service.Count(6, False)] * 2
-    monkeypatch.setattr(service, "COUNT_LIMIT", 5)
-    monkeypatch.setattr(service, "COUNT_LIMIT_COSTLY", 4)
+    monkeypatch.setattr(counting, "COUNT_LIMIT", 5)
+    monkeypatch.setattr(counting, "COUNT_LIMIT_COSTLY", 4)
     assert service.counts(scope, [plain, costly]) == [service.Count(5, True),
                                                       service.Count(4, True)]
     client = logged_in(app, NOORD_STAFF)

@@ -22,7 +22,7 @@ from app.lifecycle import (
     IllegalRequestTransition,
 )
 from app.models import AuditEvent, ResidentMessage, SupportRequest
-from app.services import duplicates, handover, referrals, request_states, rerun, resident_messages
+from app.services import duplicates, handover, referrals, request_states, rerun, resident_questions
 from app.services.errors import Conflict
 from tests import factories
 
@@ -68,8 +68,8 @@ GUARDED: dict[str, Callable[[dict[str, Any], SupportRequest], object]] = {
     "merge a duplicate into it": lambda w, r: duplicates.merge(
         w["staff"], r, w["duplicate"].reference),
     "change the life areas": lambda w, r: rerun.apply(w["staff"], r, ["geld", "wonen"]),
-    "ask the resident": lambda w, r: resident_messages.ask(w["staff"], r, "Wanneer kan ik bellen?"),
-    "the resident answers": lambda w, r: resident_messages.answer(r, "Morgen."),
+    "ask the resident": lambda w, r: resident_questions.ask(w["staff"], r, "Wanneer kan ik bellen?"),
+    "the resident answers": lambda w, r: resident_questions.answer(r, "Morgen."),
 }
 
 

@@ -11,7 +11,7 @@ from app.calendar import NATIONAL
 from app.extensions import db
 from app.models import Notification, OutboxMessage, SupportRequest, Task
 from app.scheduler import run_due
-from app.services import legal, resident_messages
+from app.services import legal, resident_questions
 from tests.conftest import logged_in, post_from
 from tests.integration.helpers import form_data, submit_form
 
@@ -55,7 +55,7 @@ def test_a_question_goes_out_by_mail_without_its_text_and_the_clock_pauses(app, 
     db.session.expire_all()
     assert legal.deadlines(request)[0].due == due + dt.timedelta(days=10)
 
-    resident_messages.answer(request, "Ja, mijn dochter komt af en toe.")
+    resident_questions.answer(request, "Ja, mijn dochter komt af en toe.")
     db.session.expire_all()
     assert request.waiting_since is None and request.paused_days == 10
     # Once the wait is over the term is six weeks and ten days, and the Algemene termijnenwet

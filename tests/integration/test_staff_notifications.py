@@ -8,8 +8,8 @@ import re
 from sqlalchemy import select, update
 
 from app.extensions import db
+from app.messaging.outgoing.digest import send_digests
 from app.models import Notification, OutboxMessage, Referral, ScheduledRun, User
-from app.services.digest import send_digests
 from tests.conftest import logged_in, post_from
 from tests.integration.helpers import form_data, submit_form
 

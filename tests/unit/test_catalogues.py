@@ -38,3 +38,24 @@ def test_the_template_holds_every_string_in_the_code(tmp_path):
 
     missing = ids(fresh) - ids(ROOT / "translations" / "messages.pot")
     assert not missing, f"run `make translations`; missing: {sorted(missing)[:10]}"
+
+
+def test_every_language_shows_its_own_name_and_direction():
+    from app.config import load_config
+    from app.i18n import language_direction, language_name
+
+    names = {code: language_name(code) for code in load_config({})["LANGUAGES"]}
+    assert names["nl"] == "Nederlands"
+    assert names["pl"] == "Polski"  # CLDR writes it lower case; a list starts with a capital
+    assert names["uk"] == "Українська"
+    assert language_direction("ar") == "rtl"
+    assert language_direction("nl") == "ltr"
+
+
+def test_a_language_babel_does_not_know_fails_loudly():
+    from babel import UnknownLocaleError
+
+    from app.i18n import language_name
+
+    with pytest.raises(UnknownLocaleError):
+        language_name("xx")

@@ -20,12 +20,12 @@ from sqlalchemy.exc import IntegrityError
 from app.calendar import NATIONAL
 from app.extensions import db
 from app.i18n import force_locale, ngettext
+from app.messaging.outgoing.notices import mail, portal_url
 from app.models import ScheduledRun, Team, Tenant, User
 from app.roles import TEAM_ROLES
 from app.services import cracks
 from app.services.calendars import calendar_for
 from app.services.legal import LOCAL
-from app.services.notices import mail, portal_url
 
 log = logging.getLogger("wijkloket.digest")
 

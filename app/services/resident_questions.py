@@ -18,8 +18,10 @@ from app.extensions import db
 from app.i18n import _, force_locale
 from app.lifecycle import REQUEST_CLOSED
 from app.limits import MESSAGE_MAX
+from app.messaging.in_app import notifications
+from app.messaging.outgoing import notices
 from app.models import ResidentMessage, SupportRequest, Tenant, User, utcnow
-from app.services import audit, legal, notices, notifications, request_states
+from app.services import audit, legal, request_states
 from app.services.calendars import calendar_for
 from app.services.errors import InvalidInput
 from app.services.tasks import add_task

@@ -9,8 +9,8 @@ from __future__ import annotations
 from flask import current_app, render_template
 
 from app.i18n import _, force_locale
+from app.messaging.transport.outbox import enqueue
 from app.models import Partner, Referral, SupportRequest, Team, Tenant
-from app.services.outbox import enqueue
 from app.services.status_tokens import status_token
 
 

@@ -1,0 +1,1 @@
+"""Messages staff read inside Wijkloket."""

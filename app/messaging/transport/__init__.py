@@ -1,0 +1,1 @@
+"""How a message travels: the transactional outbox and its delivery by e-mail or webhook."""

@@ -1,0 +1,93 @@
+"""The receiving side of a referral (view, accept, decline, start, complete, give back), as
+views any blueprint adds: the partner portal for its organisation, the staff workspace for
+referrals to a team. The rules live in :mod:`app.services.referrals`."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Blueprint, flash, redirect, render_template, url_for
+from flask_login import current_user
+
+from app.auth import roles_required
+from app.forms.base import BaseForm
+from app.forms.referrals import CompleteForm, DeclineForm, GiveBackForm
+from app.i18n import _
+from app.services import casework
+from app.services import referrals as referral_service
+
+
+def add_referral_views(blueprint: Blueprint, *, back_endpoint: str, roles: tuple[str, ...]) -> None:
+    """Add the referral page and its steps to ``blueprint``, as the endpoints
+    ``<blueprint>.referral``, ``.accept``, ``.decline``, ``.start``, ``.complete`` and
+    ``.give_back``, for users with one of ``roles``; ``back_endpoint`` is the list the
+    page links back to, and where a declined or given back referral leaves the user."""
+    name = blueprint.name
+
+    def render(referral_id: int, **forms: BaseForm) -> str:
+        referral = casework.open_referral(current_user, referral_id)
+        forms = {"decline_form": DeclineForm(),
+                 "give_back_form": GiveBackForm(),
+                 "complete_form": CompleteForm(), **forms}
+        return render_template(
+            "partner/referral.html",
+            referral=referral,
+            urls={action: url_for(f"{name}.{action}", referral_id=referral_id)
+                  for action in ("accept", "decline", "start", "complete", "give_back")},
+            back_url=url_for(back_endpoint),
+            notes=casework.shareable_notes(referral.request),
+            **forms,
+        )
+
+    def done(referral_id: int, message: str) -> Any:
+        flash(message, "success")
+        return redirect(url_for(f"{name}.referral", referral_id=referral_id))
+
+    @blueprint.route("/referrals/<int:referral_id>", endpoint="referral")
+    @roles_required(*roles)
+    def show(referral_id: int) -> Any:
+        return render(referral_id)
+
+    @blueprint.route("/referrals/<int:referral_id>/accept", methods=["POST"], endpoint="accept")
+    @roles_required(*roles)
+    def accept(referral_id: int) -> Any:
+        referral_service.accept(current_user, referral_id)
+        return done(referral_id, _("You accepted the referral."))
+
+    @blueprint.route("/referrals/<int:referral_id>/decline", methods=["POST"], endpoint="decline")
+    @roles_required(*roles)
+    def decline(referral_id: int) -> Any:
+        form = DeclineForm()
+        if not form.validate_on_submit():
+            return render(referral_id, decline_form=form), 422
+        referral_service.decline(current_user, referral_id, form.reason.data)
+        flash(_("You declined the referral. The owning team has been told."), "success")
+        return redirect(url_for(back_endpoint))
+
+    @blueprint.route("/referrals/<int:referral_id>/start", methods=["POST"], endpoint="start")
+    @roles_required(*roles)
+    def start(referral_id: int) -> Any:
+        referral_service.start(current_user, referral_id)
+        return done(referral_id, _("You started working on the referral."))
+
+    @blueprint.route("/referrals/<int:referral_id>/complete", methods=["POST"],
+                     endpoint="complete")
+    @roles_required(*roles)
+    def complete(referral_id: int) -> Any:
+        form = CompleteForm()
+        if not form.validate_on_submit():
+            return render(referral_id, complete_form=form), 422
+        referral_service.complete(current_user, referral_id, form.outcome.data, form.note.data)
+        return done(referral_id, _("The referral is completed. The owning team can see how it "
+                                   "ended."))
+
+    @blueprint.route("/referrals/<int:referral_id>/give-back", methods=["POST"],
+                     endpoint="give_back")
+    @roles_required(*roles)
+    def give_back(referral_id: int) -> Any:
+        form = GiveBackForm()
+        if not form.validate_on_submit():
+            return render(referral_id, give_back_form=form), 422
+        referral_service.give_back(current_user, referral_id, form.reason.data)
+        flash(_("You gave the referral back. The owning team has been told."), "success")
+        return redirect(url_for(back_endpoint))
