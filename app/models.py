@@ -62,6 +62,9 @@ class Tenant(Model):
     # The municipality's own closing days (ISO dates) from its tenant file: not working days
     # for referral and reply periods (app/calendar.py); legal terms ignore them.
     closing_days: Mapped[list[str] | None] = mapped_column(JSON)
+    # How small a published count may be ({min_count, rounding}; None: the defaults), from the
+    # tenant file (app/services/small_numbers.py).
+    small_numbers: Mapped[dict[str, int] | None] = mapped_column(JSON)
     contact_email: Mapped[str | None] = mapped_column(String(EMAIL_MAX))
     # From the tenant file, checked by app/services/theme.py (which says what they hold):
     # the look (name shown, colours, logo type) and the contact details for residents.

@@ -24,6 +24,7 @@ from app.config import BASE_DIR
 from app.extensions import db
 from app.models import Area, Coverage, Partner, PostcodePoint, Team, Tenant, utcnow
 from app.services import audit
+from app.services.small_numbers import parse_small_numbers
 from app.services.theme import ThemeConfigError, parse_contact, parse_theme
 from geo import Area as GeoArea
 from geo import Assignment, CoverageReport, check_coverage
@@ -123,11 +124,13 @@ def load_tenant_file(
         raise TenantConfigError(str(exc)) from exc
     try:
         closing_days = parse_closing_days(data.get("closing_days"))
+        small_numbers = parse_small_numbers(data.get("small_numbers"))
     except ValueError as exc:
         raise TenantConfigError(f"{path}: {exc}") from exc
     tenant = create_tenant(data["slug"], data["name"], data["gemeentecode"], data.get("ruleset"))
     tenant.theme, tenant.contact = look.theme, contact
     tenant.closing_days = [day.isoformat() for day in closing_days] or None
+    tenant.small_numbers = small_numbers
     tenant.logo = look.logo.data if look.logo else None
     if areas is not None:
         replace_areas(tenant, areas[0], areas[1])

@@ -84,3 +84,34 @@ def test_a_tenant_files_closing_days_are_stored_and_count_for_its_working_days(
     assert "closing_days: '7 mei 2027' is not a date (YYYY-MM-DD)" in result.output
     db.session.expire_all()
     assert db.session.get(Tenant, tenant.id).closing_days == ["2027-05-07", "2028-05-26"]
+
+
+def test_a_tenant_files_small_numbers_are_stored_and_may_only_be_stricter(
+        app, demo, tmp_path: Path):
+    from disclosure import Rules
+
+    from app.services.small_numbers import rules_for
+    from app.services.tenants import TENANT_DIR
+
+    tenant = db.session.scalar(select(Tenant).where(Tenant.slug == "demo"))
+    assert rules_for(tenant) == Rules(min_count=10, rounding=5)
+    text = (TENANT_DIR / "demo.yaml").read_text(encoding="utf-8")
+    (tmp_path / "logos").symlink_to(TENANT_DIR / "logos")
+    path = tmp_path / "demo.yaml"
+    runner = app.test_cli_runner()
+    path.write_text(text.replace("small_numbers: {min_count: 10, rounding: 5}",
+                                 "small_numbers: {min_count: 15}"), encoding="utf-8")
+    result = runner.invoke(args=["tenant", "load", str(path)])
+    assert result.exit_code == 0, result.output
+    db.session.expire_all()
+    assert rules_for(db.session.get(Tenant, tenant.id)) == Rules(min_count=15, rounding=5)
+    for bad, says in (("{min_count: 3}", "min_count cannot be under 10"),
+                      ("{rounding: 2}", "rounding cannot be under 5"),
+                      ("{min_count: ten}", "min_count must be a whole number"),
+                      ("{hide: all}", "small_numbers takes min_count and rounding")):
+        path.write_text(text.replace("small_numbers: {min_count: 10, rounding: 5}",
+                                     f"small_numbers: {bad}"), encoding="utf-8")
+        result = runner.invoke(args=["tenant", "load", str(path)])
+        assert result.exit_code != 0 and says in result.output, (bad, result.output)
+    db.session.expire_all()
+    assert rules_for(db.session.get(Tenant, tenant.id)).min_count == 15
