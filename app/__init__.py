@@ -42,6 +42,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     from app import auth, security, session_lifetime
     from app.admin import bp as admin_bp
     from app.api import bp as api_bp
+    from app.beleid import bp as beleid_bp
     from app.partner import bp as partner_bp
     from app.resident import bp as resident_bp
     from app.resident.theme import bp as theme_bp
@@ -53,6 +54,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     app.register_blueprint(staff_bp, url_prefix="/staff")
     app.register_blueprint(partner_bp, url_prefix="/partner")
     app.register_blueprint(admin_bp, url_prefix="/admin")
+    app.register_blueprint(beleid_bp, url_prefix="/beleid")
     app.register_blueprint(api_bp, url_prefix="/api/v1")
     csrf.exempt(api_bp)
 
@@ -214,7 +216,7 @@ def _register_security_headers(app: Flask) -> None:
         response.headers.setdefault("X-Content-Type-Options", "nosniff")
         response.headers.setdefault("Referrer-Policy", "same-origin")
         response.headers.setdefault("X-Frame-Options", "DENY")
-        private = request.path.startswith(("/staff", "/partner", "/admin"))
+        private = request.path.startswith(("/staff", "/partner", "/admin", "/beleid"))
         if getattr(g, "no_store", False) or private:
             response.headers["Cache-Control"] = "no-store"
         return response

@@ -34,8 +34,8 @@ from app.extensions import db, limiter, login_manager
 from app.forms.auth import CodeForm, LoginForm, PasswordChangeForm, SetPasswordForm
 from app.i18n import _, ngettext
 from app.models import User
-from app.roles import ADMIN, PARTNER, STAFF, TEAM_LEAD
-from app.services import accounts, sessions
+from app.roles import ADMIN, AGGREGATES_ONLY, BELEID, PARTNER, STAFF, TEAM_LEAD
+from app.services import access_log, accounts, sessions
 from app.services.passwords import hash_password, verify_password
 
 bp = Blueprint("auth", __name__)
@@ -50,6 +50,7 @@ HOME_BY_ROLE = {
     TEAM_LEAD: "staff.queue",
     PARTNER: "partner.referrals",
     ADMIN: "admin.index",
+    BELEID: "beleid.figures",
 }
 # Per address, for every step that checks a secret (on top of the per-account lockout).
 LOGIN_RATE_LIMIT = "10 per minute"
@@ -68,6 +69,9 @@ def roles_required(*roles: str) -> Callable[[F], F]:
         @login_required
         def wrapped(*args: Any, **kwargs: Any) -> Any:
             if current_user.role not in roles:
+                if current_user.role in AGGREGATES_ONLY:
+                    access_log.access_refused(current_user._get_current_object(),
+                                              request.endpoint, request.view_args or {})
                 abort(403)
             return view(*args, **kwargs)
 

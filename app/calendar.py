@@ -153,6 +153,7 @@ class Calendar:
         return count
 
     @staticmethod
+    @lru_cache(maxsize=4096)  # pure; the figures ask for the same few hundred terms a year
     def legal_term_end(start: dt.date, term: dt.timedelta) -> dt.date:
         """The last day of a legal term of ``term`` counted from the day after ``start``,
         extended by Atw art. 1 and art. 2 (local closing days do not count)."""

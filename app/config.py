@@ -101,6 +101,10 @@ def load_config(overrides: dict[str, Any] | None = None) -> dict[str, Any]:
         "RATELIMIT_ENABLED": _bool(env.get("RATELIMIT_ENABLED"), True),
         "INTAKE_RATE_LIMIT": env.get("INTAKE_RATE_LIMIT", "20 per hour"),
         "STATUS_RATE_LIMIT": env.get("STATUS_RATE_LIMIT", "60 per hour"),
+        # How long a web process keeps a quarter's public statistics (seconds; 0: not kept).
+        # Only quarters that are over are published; a late change shows within this time.
+        "PUBLIC_STATISTICS_CACHE_SECONDS": int(env.get("PUBLIC_STATISTICS_CACHE_SECONDS",
+                                                       3600)),
     }
     if overrides:
         config.update(overrides)

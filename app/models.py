@@ -235,6 +235,8 @@ class ReferenceCounter(Model):
 
 #: The condition of the partial indexes on open requests (the queries say ``!= REQUEST_CLOSED``).
 _OPEN_REQUEST = f"status <> '{REQUEST_CLOSED}'"
+#: The condition of the partial index on requests whose legal clocks were ever suspended.
+_WAITED = "paused_days > 0 OR waiting_since IS NOT NULL"
 
 
 class SupportRequest(Model):
@@ -265,6 +267,19 @@ class SupportRequest(Model):
         Index("ix_request_transfer", "tenant_id", "transfer_team_id", "transfer_requested_at",
               postgresql_where=text("transfer_team_id IS NOT NULL"),
               sqlite_where=text("transfer_team_id IS NOT NULL")),
+        # A municipality's requests of a period, whichever team owns them (the figures), and
+        # for its legal terms (app/services/punctuality.py) its applications and the requests
+        # whose terms were suspended while the resident was waited for.
+        Index("ix_request_created", "tenant_id", "created_at"),
+        Index("ix_request_application", "tenant_id", "wmo_application_on",
+              postgresql_where=text("wmo_application_on IS NOT NULL"),
+              sqlite_where=text("wmo_application_on IS NOT NULL")),
+        Index("ix_request_waited", "tenant_id", "created_at",
+              postgresql_where=text(_WAITED), sqlite_where=text(_WAITED)),
+        # The requests a municipality closed in a period (the figures, public statistics).
+        Index("ix_request_closed", "tenant_id", "closed_at",
+              postgresql_where=text("closed_at IS NOT NULL"),
+              sqlite_where=text("closed_at IS NOT NULL")),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -298,6 +313,9 @@ class SupportRequest(Model):
     email_updates: Mapped[bool] = mapped_column(Boolean, default=False)
     closed_at: Mapped[dt.datetime | None] = mapped_column(DateTime)
     close_note: Mapped[str | None] = mapped_column(Text)
+    # The earliest contact moment with the resident (ContactMoment.happened_at), kept by
+    # services.casework.log_contact.
+    first_contact_at: Mapped[dt.datetime | None] = mapped_column(DateTime)
     # The resident's answer after closure: ja, deels, nee (+ comment).
     feedback: Mapped[str | None] = mapped_column(String(8))
     feedback_comment: Mapped[str | None] = mapped_column(Text)
@@ -358,6 +376,9 @@ class SupportRequest(Model):
     __mapper_args__ = {"version_id_col": version}
 
 
+_ENDED_AT_PARTNER = "ended_at IS NOT NULL AND target_partner_id IS NOT NULL"
+
+
 class Referral(Model):
     """A request referred to a team or a partner for one domain."""
 
@@ -365,7 +386,20 @@ class Referral(Model):
     __table_args__ = (Index("ix_referral_waiting", "tenant_id", "due_date",
                             postgresql_where=text("state = 'sent'"),
                             sqlite_where=text("state = 'sent'"),
-                            postgresql_include=["request_id", "escalated_at"]),)
+                            postgresql_include=["request_id", "escalated_at"]),
+                      # Punctuality per period (app/services/punctuality.py): referrals sent in it.
+                      Index("ix_referral_sent", "tenant_id", "sent_at",
+                            postgresql_where=text("sent_at IS NOT NULL"),
+                            sqlite_where=text("sent_at IS NOT NULL"),
+                            postgresql_include=["due_date", "answered_at", "ended_at", "domain",
+                                                "target_team_id", "target_partner_id",
+                                                "request_id"]),
+                      # Outcomes per partner (app/services/outcomes.py): referrals ended in it.
+                      Index("ix_referral_ended", "tenant_id", "ended_at",
+                            postgresql_where=text(_ENDED_AT_PARTNER),
+                            sqlite_where=text(_ENDED_AT_PARTNER),
+                            postgresql_include=["target_partner_id", "state", "outcome",
+                                                "domain", "request_id"]))
 
     id: Mapped[int] = mapped_column(primary_key=True)
     tenant_id: Mapped[int] = mapped_column(ForeignKey("tenant.id"), index=True)
@@ -385,6 +419,13 @@ class Referral(Model):
     # The scheduler's steps past the due date, each done once.
     reminded_at: Mapped[dt.datetime | None] = mapped_column(DateTime)
     escalated_at: Mapped[dt.datetime | None] = mapped_column(DateTime)
+    # Its moments, each set once by the one move (services.referrals._move): when it became
+    # ``sent``; the receiver's response (the first accept or decline); the accept; and when it
+    # reached a final state (completed, declined, returned, expired, withdrawn).
+    sent_at: Mapped[dt.datetime | None] = mapped_column(DateTime)
+    answered_at: Mapped[dt.datetime | None] = mapped_column(DateTime)
+    accepted_at: Mapped[dt.datetime | None] = mapped_column(DateTime)
+    ended_at: Mapped[dt.datetime | None] = mapped_column(DateTime)
     created_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
     updated_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow, onupdate=utcnow)
 
@@ -477,6 +518,27 @@ class ContactMoment(Model):
     created_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
 
     author: Mapped[User] = relationship()
+
+
+class ProgressionStep(Model):
+    """A step on a person's path from day activities on to work (Heerlen's tender, task 3):
+    which step (``referral_rules.vocabulary.PROGRESSION_STEPS``), since which Dutch date, and
+    who recorded it. No free text: the person's story stays out. A step back is a row too."""
+
+    __tablename__ = "progression_step"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    tenant_id: Mapped[int] = mapped_column(ForeignKey("tenant.id"), index=True)
+    request_id: Mapped[int] = mapped_column(ForeignKey("support_request.id"), index=True)
+    step: Mapped[str] = mapped_column(String(24))
+    happened_on: Mapped[dt.date] = mapped_column(Date)
+    recorded_by_id: Mapped[int] = mapped_column(ForeignKey("user_account.id"))
+    # Set when a partner's account recorded it (on a referral to that partner).
+    recorded_by_partner_id: Mapped[int | None] = mapped_column(ForeignKey("partner.id"))
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
+
+    recorded_by: Mapped[User] = relationship()
+    recorded_by_partner: Mapped[Partner | None] = relationship()
 
 
 class Task(Model):

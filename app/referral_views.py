@@ -11,24 +11,32 @@ from flask_login import current_user
 
 from app.auth import roles_required
 from app.forms.base import BaseForm
+from app.forms.progression import PREFIX as PROGRESSION_PREFIX
+from app.forms.progression import ProgressionStepForm
 from app.forms.referrals import CompleteForm, DeclineForm, GiveBackForm
 from app.i18n import _
-from app.services import casework
+from app.services import casework, progression
 from app.services import referrals as referral_service
+from app.vocabulary import PROGRESSION_STEP_LABELS
 
 
 def add_referral_views(blueprint: Blueprint, *, back_endpoint: str, roles: tuple[str, ...]) -> None:
     """Add the referral page and its steps to ``blueprint``, as the endpoints
-    ``<blueprint>.referral``, ``.accept``, ``.decline``, ``.start``, ``.complete`` and
-    ``.give_back``, for users with one of ``roles``; ``back_endpoint`` is the list the
-    page links back to, and where a declined or given back referral leaves the user."""
+    ``<blueprint>.referral``, ``.accept``, ``.decline``, ``.start``, ``.complete``,
+    ``.give_back`` and, for day activities and work, ``.progression`` and
+    ``.remove_progression`` (the path to work), for users with one of ``roles``;
+    ``back_endpoint`` is the list the page links back to, and where a declined or given back
+    referral leaves the user."""
     name = blueprint.name
 
     def render(referral_id: int, **forms: BaseForm) -> str:
         referral = casework.open_referral(current_user, referral_id)
         forms = {"decline_form": DeclineForm(),
                  "give_back_form": GiveBackForm(),
-                 "complete_form": CompleteForm(), **forms}
+                 "complete_form": CompleteForm(),
+                 "progression_form": ProgressionStepForm(formdata=None, prefix=PROGRESSION_PREFIX),
+                 **forms}
+        shows_path = progression.shows_path(referral)
         return render_template(
             "partner/referral.html",
             referral=referral,
@@ -36,6 +44,11 @@ def add_referral_views(blueprint: Blueprint, *, back_endpoint: str, roles: tuple
                   for action in ("accept", "decline", "start", "complete", "give_back")},
             back_url=url_for(back_endpoint),
             notes=casework.shareable_notes(referral.request),
+            shows_path=shows_path,
+            path_steps=progression.steps_of(referral.request) if shows_path else [],
+            path_states=progression.RECORDING_STATES,
+            path_url=url_for(f"{name}.progression", referral_id=referral_id),
+            path_delete_endpoint=f"{name}.remove_progression",
             **forms,
         )
 
@@ -91,3 +104,27 @@ def add_referral_views(blueprint: Blueprint, *, back_endpoint: str, roles: tuple
         referral_service.give_back(current_user, referral_id, form.reason.data)
         flash(_("You gave the referral back. The owning team has been told."), "success")
         return redirect(url_for(back_endpoint))
+
+    @blueprint.route("/referrals/<int:referral_id>/progression", methods=["POST"],
+                     endpoint="progression")
+    @roles_required(*roles)
+    def record_progression(referral_id: int) -> Any:
+        """A step on the path to work of the person this referral is about."""
+        referral = referral_service.referral_for(current_user, referral_id)
+        form = ProgressionStepForm(prefix=PROGRESSION_PREFIX)
+        if form.validate_on_submit():
+            with form.catching_invalid_input() as outcome:
+                progression.record_step(current_user, referral.request, form.step.data,
+                                        form.happened_on.data, referral=referral)
+            if outcome.ok:
+                return done(referral_id, _("Saved: %(step)s.",
+                                           step=PROGRESSION_STEP_LABELS[form.step.data]))
+        return render(referral_id, progression_form=form), 422
+
+    @blueprint.route("/referrals/<int:referral_id>/progression/<int:step_id>/delete",
+                     methods=["POST"], endpoint="remove_progression")
+    @roles_required(*roles)
+    def remove_progression(referral_id: int, step_id: int) -> Any:
+        referral = referral_service.referral_for(current_user, referral_id)
+        progression.remove_step(current_user, referral.request, step_id)
+        return done(referral_id, _("The step is removed."))

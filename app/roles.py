@@ -19,11 +19,20 @@ TEAM_LEAD: Final = "team_lead"
 PARTNER: Final = "partner"
 #: Manages the tenant's accounts and settings; sees no casework.
 ADMIN: Final = "admin"
+#: The municipality's policy advisor or contract manager: reads figures (aggregates) in the
+#: workspace at /beleid, never a name, a story or a request page.
+BELEID: Final = "beleid"
 
 #: Every role, in the order the administrator's pages list them.
-ROLES: Final = (STAFF, TEAM_LEAD, PARTNER, ADMIN)
+ROLES: Final = (STAFF, TEAM_LEAD, PARTNER, ADMIN, BELEID)
 #: The roles of a wijkteam's members: an account with one of them belongs to a team, works
 #: from the team's queue and hears about the team's requests.
 TEAM_ROLES: Final = (STAFF, TEAM_LEAD)
+#: The roles that may open the municipality's workspace of figures (/beleid).
+FIGURES_ROLES: Final = (BELEID, TEAM_LEAD, ADMIN)
+#: Roles that see aggregates only: a page with casework they try to open is refused and the
+#: attempt is logged in the audit (someone looking for a person where the role has none).
+AGGREGATES_ONLY: Final = (BELEID,)
 
-__all__ = ["ADMIN", "PARTNER", "ROLES", "STAFF", "TEAM_LEAD", "TEAM_ROLES"]
+__all__ = ["ADMIN", "AGGREGATES_ONLY", "BELEID", "FIGURES_ROLES", "PARTNER", "ROLES", "STAFF",
+           "TEAM_LEAD", "TEAM_ROLES"]

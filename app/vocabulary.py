@@ -24,6 +24,7 @@ from app.lifecycle import (
     REQUEST_STATES,
 )
 from referral_rules.vocabulary import (
+    AGE_BANDS,
     CHANNELS,
     CONTACT_PREFERENCES,
     DOMAINS,
@@ -31,6 +32,7 @@ from referral_rules.vocabulary import (
     HOUSING,
     LIFE_AREAS,
     OUTCOMES,
+    PROGRESSION_STEPS,
     URGENCIES,
 )
 
@@ -149,10 +151,26 @@ OUTCOME_LABELS: dict[str, LazyString] = {
     "afgezien": _l("The resident did not want help after all"),
 }
 
+#: Steps on the path from day activities on to work (``PROGRESSION_STEPS``), in its order.
+PROGRESSION_STEP_LABELS: dict[str, LazyString] = {
+    "dagbesteding": _l("Day activities"),
+    "vrijwilligerswerk": _l("Volunteering"),
+    "beschut_werk": _l("Sheltered work"),
+    "betaald_werk": _l("Paid work"),
+}
+
 FEEDBACK_LABELS: dict[str, LazyString] = {
     "ja": _l("Yes, I got the help I needed"),
     "deels": _l("Partly"),
     "nee": _l("No"),
+}
+
+#: The age bands of the municipality's figures (``referral_rules.vocabulary.AGE_BANDS``).
+AGE_BAND_LABELS: dict[str, LazyString] = {
+    "0-17": _l("0 to 17 years"),
+    "18-22": _l("18 to 22 years"),
+    "23-64": _l("23 to 64 years"),
+    "65+": _l("65 years and older"),
 }
 
 ROLE_LABELS: dict[str, LazyString] = {
@@ -160,6 +178,7 @@ ROLE_LABELS: dict[str, LazyString] = {
     "team_lead": _l("Team lead"),
     "partner": _l("Partner organisation"),
     "admin": _l("Administrator"),
+    "beleid": _l("Policy advisor (figures only)"),
 }
 
 log = logging.getLogger(__name__)
@@ -189,6 +208,7 @@ _complete(CHANNEL_LABELS, CHANNELS, "CHANNEL_LABELS")
 _complete(CONTACT_PREFERENCE_LABELS, CONTACT_PREFERENCES, "CONTACT_PREFERENCE_LABELS")
 _complete(REQUEST_STATUS_LABELS, REQUEST_STATES, "REQUEST_STATUS_LABELS")
 _complete(REFERRAL_STATE_LABELS, REFERRAL_STATES, "REFERRAL_STATE_LABELS")
+_complete(PROGRESSION_STEP_LABELS, PROGRESSION_STEPS, "PROGRESSION_STEP_LABELS")
 
 
 def label(labels: Mapping[str, LazyString], code: str | None) -> str:
@@ -219,6 +239,7 @@ LOCATION_PROBLEM_LABELS: dict[str, LazyString] = {
     "pc4_ambiguous": _l("postcode area belongs to more than one team"),
 }
 _complete(OUTCOME_LABELS, OUTCOMES, "OUTCOME_LABELS")
+_complete(AGE_BAND_LABELS, tuple(code for code, _low, _high in AGE_BANDS), "AGE_BAND_LABELS")
 
 #: The kinds of crack in the report (``app.services.cracks.KINDS``).
 CRACK_LABELS: dict[str, LazyString] = {
@@ -282,6 +303,7 @@ EVENT_LABELS: dict[str, LazyString] = {
     "request.wmo_decision_taken": _l("Wmo: decision taken"),
     "request.viewed": _l("Viewed the request"),
     "referral.viewed": _l("Viewed the referral"),
+    "access.refused": _l("Tried to open it without access (refused)"),
     "referral.created": _l("Referral made"),
     "referral.sent": _l("Referral sent"),
     "referral.accepted": _l("Referral accepted"),
@@ -307,6 +329,8 @@ EVENT_LABELS: dict[str, LazyString] = {
     "request.resident_asked": _l("Question to the resident"),
     "request.resident_replied": _l("Answer from the resident"),
     "request.resident_reminded": _l("Reminder to the resident: no answer yet"),
+    "request.progression_recorded": _l("Step on the path to work recorded"),
+    "request.progression_removed": _l("Step on the path to work removed"),
 }
 
 #: For whom a standard text is (``app.services.replies.AUDIENCES``).

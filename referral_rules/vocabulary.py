@@ -68,3 +68,14 @@ STAFF_CHANNELS: Final = ("telefoon", "balie", "huisbezoek", "partner")
 CONTACT_PREFERENCES: Final = ("email", "telefoon")
 #: How a completed referral ended.
 OUTCOMES: Final = ("geholpen", "doorverwezen", "niet_bereikt", "afgezien")
+#: Age bands of the municipality's figures: (code, lowest age, highest age or None), in
+#: order. 18 to 22 is the transition from youth to adult support (Jeugdwet to Wmo).
+AGE_BANDS: Final = (("0-17", 0, 17), ("18-22", 18, 22), ("23-64", 23, 64), ("65+", 65, None))
+#: The path from day activities on to work (Heerlen's tender, task 3), in the order of the
+#: path: a later step is a step further. People also move back a step; that is recorded too.
+PROGRESSION_STEPS: Final = ("dagbesteding", "vrijwilligerswerk", "beschut_werk", "betaald_werk")
+#: progression step → how far along the path it is: 0 for the first, higher is further.
+PROGRESSION_RANK: Final[Mapping[str, int]] = MappingProxyType(
+    {code: rank for rank, code in enumerate(PROGRESSION_STEPS)})
+#: The domains whose receivers (a partner, a team) record steps on the path on their referral.
+PROGRESSION_DOMAINS: Final = ("dagbesteding", "participatie")

@@ -64,7 +64,8 @@ def _error(status: int, error: str, message: str, **extra: Any) -> tuple[dict[st
 
 @bp.before_request
 def authenticate() -> Any:
-    if request.endpoint == "api.openapi":
+    # The description and the public statistics (open data) are for anyone, without a token.
+    if request.endpoint in {"api.openapi", "api.public_statistics", "api.public_statistics_csv"}:
         return None
     header = request.headers.get("Authorization", "")
     scheme, _sep, token = header.partition(" ")
@@ -240,4 +241,5 @@ def openapi() -> Any:
     return openapi_document()
 
 
-from app.api import partner_api  # noqa: E402,F401 - registers the partner routes on bp
+# The partner routes and the open data (public statistics) routes, on bp.
+from app.api import partner_api, public_statistics  # noqa: E402,F401

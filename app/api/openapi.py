@@ -8,6 +8,7 @@ from __future__ import annotations
 from typing import Any
 
 from app import limits
+from app.api import open_data_schema
 from app.lifecycle import REFERRAL_STATES, REQUEST_STATES
 from app.targets import TARGET_KINDS
 from referral_rules.vocabulary import (
@@ -66,6 +67,7 @@ def openapi_document() -> dict[str, Any]:
             "schemas": {
                 "Error": _ERROR,
                 "ReferralTarget": _REFERRAL_TARGET,
+                **open_data_schema.SCHEMAS,
                 "NewRequest": {
                     "type": "object",
                     "additionalProperties": False,
@@ -250,6 +252,7 @@ def openapi_document() -> dict[str, Any]:
             },
             **{f"/referrals/{{id}}/{action}": _action(action, summary, body)
                for action, summary, body in _ACTIONS},
+            **open_data_schema.PATHS,
             "/openapi.json": {
                 "get": {"summary": "This description", "security": [],
                         "responses": {"200": {"description": "OpenAPI 3.1"}}}

@@ -52,4 +52,4 @@ def privacy(tenant: str) -> Any:
                            contact_email=contact_email(tenant_row))
 
 
-from app.resident import intake, status  # noqa: E402,F401 - their routes
+from app.resident import intake, statistics, status  # noqa: E402,F401 - their routes

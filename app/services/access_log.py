@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
+from typing import Any
 
 from sqlalchemy import select
 
@@ -36,6 +37,31 @@ def referral_viewed(user: User, referral: Referral) -> None:
     audit.record("referral.viewed", tenant_id=referral.tenant_id, object_type="referral",
                  object_id=referral.id, actor=user, reason="referral received",
                  request_id=referral.request_id)
+
+
+def access_refused(user: User, endpoint: str | None, view_args: dict[str, Any]) -> None:
+    """Log and commit that ``user`` (a role that sees aggregates only) was refused a page.
+
+    A page about one request or referral (its reference or id in the address, of the user's
+    own tenant) is logged on that request or referral, so its access log shows the attempt
+    too; any other page as a route. The reference of another tenant is not looked up further.
+    """
+    object_type, object_id = "route", None
+    reference = view_args.get("reference")
+    referral_id = view_args.get("referral_id")
+    if isinstance(reference, str):
+        object_type = "support_request"
+        object_id = db.session.scalar(select(SupportRequest.id).where(
+            SupportRequest.tenant_id == user.tenant_id,
+            SupportRequest.reference == reference.strip().upper()))
+    elif isinstance(referral_id, int):
+        object_type = "referral"
+        object_id = db.session.scalar(select(Referral.id).where(
+            Referral.tenant_id == user.tenant_id, Referral.id == referral_id))
+    audit.record("access.refused", tenant_id=user.tenant_id, object_type=object_type,
+                 object_id=object_id, actor=user, reason="role sees aggregates only",
+                 endpoint=endpoint, role=user.role)
+    db.session.commit()
 
 
 @dataclass(frozen=True)
@@ -98,4 +124,4 @@ def query(tenant_id: int, *, reference: str | None = None, user_id: int | None =
     return entries, (events[-1].id if more else None)
 
 
-__all__ = ["AccessEntry", "query", "referral_viewed", "request_viewed"]
+__all__ = ["AccessEntry", "access_refused", "query", "referral_viewed", "request_viewed"]

@@ -7,7 +7,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
-from sqlalchemy import or_, select
+from sqlalchemy import case, or_, select, update
 from stdnum.nl import bsn
 
 from app.extensions import db
@@ -26,7 +26,7 @@ from app.models import (
     User,
     utcnow,
 )
-from app.services import access_log, audit
+from app.services import access_log, audit, progression
 from app.services.errors import Conflict, InvalidInput
 from app.services.referrals import owned_request, referral_for, request_for_staff
 
@@ -34,7 +34,8 @@ from app.services.referrals import owned_request, referral_for, request_for_staf
 SHARED_STATES = ("sent", "accepted", "in_progress")
 CONTACT_KINDS = ("called", "no_answer", "spoke", "visited", "not_home", "message", "letter")
 #: Audit actions that are looking, not changing: the access log shows them, the timeline not.
-VIEW_ACTIONS = ("request.viewed", "referral.viewed", "request.bsn_revealed")
+VIEW_ACTIONS = ("request.viewed", "referral.viewed", "request.bsn_revealed",
+                "access.refused")
 
 
 class Stale(Conflict):
@@ -120,11 +121,24 @@ def log_contact(user: User, reference: str, kind: str, note: str | None,
                            author_id=user.id, kind=kind, note=note, happened_at=happened_at)
     db.session.add(moment)
     db.session.flush()
+    _keep_first_contact(request, happened_at)
     audit.record("request.contact_logged", tenant_id=request.tenant_id,
                  object_type="support_request", object_id=request.id, actor=user,
                  contact_id=moment.id, kind=kind)
     db.session.commit()
     return moment
+
+
+def _keep_first_contact(request: SupportRequest, happened_at: dt.datetime) -> None:
+    """Keep ``first_contact_at`` the earliest contact moment (one may be logged afterwards
+    with an earlier time). One UPDATE that compares in the database, so two colleagues
+    logging at once both count; it is a derived moment, not an edit of the request, so the
+    request's version (the colleague's open form) and ``updated_at`` stay as they are."""
+    column = SupportRequest.first_contact_at
+    earliest = case((or_(column.is_(None), column > happened_at), happened_at), else_=column)
+    db.session.execute(update(SupportRequest).where(SupportRequest.id == request.id)
+                       .values(first_contact_at=earliest, updated_at=SupportRequest.updated_at)
+                       .execution_options(synchronize_session=False))
 
 
 def record_bsn(user: User, request: SupportRequest, value: str) -> None:
@@ -207,6 +221,8 @@ def timeline(request: SupportRequest) -> list[TimelineEntry]:
         elif event.action in ("request.resident_asked", "request.resident_replied") and \
                 details.get("message_id") in messages:
             text = messages[details["message_id"]].body
+        elif event.action in progression.EVENTS:
+            text = progression.event_text(details)
         elif event.object_type == "referral":
             text = targets.get(event.object_id or 0)
         entries.append(TimelineEntry(at=at, kind=event.action, actor=_actor(event),

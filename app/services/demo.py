@@ -8,7 +8,7 @@ from sqlalchemy import select
 
 from app.extensions import db
 from app.models import Partner, Team, Tenant, User, utcnow
-from app.roles import ADMIN, PARTNER, STAFF, TEAM_LEAD
+from app.roles import ADMIN, BELEID, PARTNER, STAFF, TEAM_LEAD
 from app.services.passwords import hash_password
 from app.services.tenants import (
     TENANT_DIR,
@@ -47,6 +47,7 @@ DEMO_ACCOUNTS = (
     DemoAccount("ggz@demo.wijkloket.example", "Gerrit De Brug", PARTNER, partner="ggz"),
     DemoAccount("veilig@demo.wijkloket.example", "Vera Veilig Thuis", PARTNER, partner="veilig"),
     DemoAccount("admin@demo.wijkloket.example", "Ada Beheer", ADMIN),
+    DemoAccount("beleid@demo.wijkloket.example", "Bea Beleid", BELEID),
 )
 
 

@@ -1,4 +1,4 @@
-"""Spreadsheet exports (CSV) that are safe to open in Excel or LibreOffice.
+"""Spreadsheet exports (CSV, and OpenDocument .ods) that are safe to open in Excel or LibreOffice.
 
 A cell that starts with ``=``, ``+``, ``-``, ``@`` or a tab/carriage return is a formula to a
 spreadsheet ("CSV injection"): such a cell gets a leading apostrophe, so it shows as text.
@@ -10,7 +10,8 @@ from __future__ import annotations
 
 import csv
 import io
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Sequence
+from dataclasses import dataclass
 from typing import Any
 
 from app.extensions import db
@@ -43,6 +44,55 @@ def csv_lines(header: Iterable[Any], rows: Iterable[Iterable[Any]]) -> Iterator[
     yield BOM + line(header)
     for row in rows:
         yield line(row)
+
+
+@dataclass(frozen=True)
+class Sheet:
+    """One sheet of a spreadsheet: its name, header and rows (text, whole or decimal
+    numbers)."""
+
+    name: str
+    header: Sequence[Any]
+    rows: Sequence[Sequence[Any]]
+
+
+#: Characters a sheet's name cannot hold in LibreOffice and Excel.
+_SHEET_NAME_FORBIDDEN = str.maketrans({char: " " for char in "[]*?:/\\'"})
+
+
+def ods_document(sheets: Sequence[Sheet]) -> bytes:
+    """An OpenDocument spreadsheet (.ods, odfpy) with ``sheets``: numbers as numbers, text
+    as text. A text cell of an ODS file is never a formula, so nothing needs neutralising."""
+    from odf.opendocument import OpenDocumentSpreadsheet
+    from odf.table import Table, TableCell, TableRow
+    from odf.text import P
+
+    document = OpenDocumentSpreadsheet()
+    names: set[str] = set()
+    for sheet in sheets:
+        # At most 31 characters (Excel's limit when it opens the file), each name once.
+        name = base = sheet.name.translate(_SHEET_NAME_FORBIDDEN)[:31]
+        number = 1
+        while name in names:
+            number += 1
+            name = f"{base[:31 - len(str(number)) - 3]} ({number})"
+        names.add(name)
+        table = Table(name=name)
+        for cells in (sheet.header, *sheet.rows):
+            row = TableRow()
+            for value in cells:
+                if isinstance(value, int | float) and not isinstance(value, bool):
+                    cell = TableCell(valuetype="float", value=value)
+                    cell.addElement(P(text=str(value)))
+                else:
+                    cell = TableCell(valuetype="string")
+                    cell.addElement(P(text="" if value is None else str(value)))
+                row.addElement(cell)
+            table.addElement(row)
+        document.spreadsheet.addElement(table)
+    buffer = io.BytesIO()
+    document.write(buffer)
+    return buffer.getvalue()
 
 
 def queue_exported(user: User, filter_params: dict[str, Any], rows: int) -> None:

@@ -7,6 +7,7 @@ Another partner's or team's ids answer NotFound, never revealing that they exist
 from __future__ import annotations
 
 import datetime as dt
+from typing import Final
 
 from flask_babel import format_date
 from sqlalchemy import select
@@ -48,6 +49,7 @@ def open_referral(tenant: Tenant, request: SupportRequest, domain: str, target: 
         target_partner_id=target.id if isinstance(target, Partner) else None,
         state="sent" if may_send else "proposed", due_date=due_date, rule_ids=rule_ids,
         reason=reason, ruleset_version=ruleset_version)
+    _mark_moments(referral, utcnow())
     db.session.add(referral)
     db.session.flush()
     audit.record("referral.created", tenant_id=tenant.id, object_type="referral",
@@ -104,12 +106,12 @@ def refer_by_hand(user: User, request: SupportRequest, domain: str, target: str,
 def referral_for(user: User, referral_id: int) -> Referral:
     """The referral if it was sent to the user's organisation or team; else NotFound."""
     referral = db.session.get(Referral, referral_id)
-    if referral is None or referral.tenant_id != user.tenant_id or not _receives(user, referral):
+    if referral is None or referral.tenant_id != user.tenant_id or not receives(user, referral):
         raise NotFound(_("This referral does not exist or is not yours."))
     return referral
 
 
-def _receives(user: User, referral: Referral) -> bool:
+def receives(user: User, referral: Referral) -> bool:
     if referral.state == "proposed":
         return False  # nothing is shared before the resident consents
     if user.role == PARTNER:
@@ -131,6 +133,7 @@ def _move(referral: Referral, target: str, actor: User | None, reason: str | Non
         ) from exc
     previous = referral.state
     referral.state = target
+    _mark_moments(referral, utcnow())
     audit.record(
         f"referral.{target}",
         tenant_id=referral.tenant_id,
@@ -142,6 +145,26 @@ def _move(referral: Referral, target: str, actor: User | None, reason: str | Non
         previous_state=previous,
         **details,
     )
+
+
+#: The moments a referral's state sets, each once: the first move into it counts, so a later
+#: move never rewrites when it was sent, answered (the receiver's first accept or decline),
+#: accepted or ended (any final state). app/services/punctuality.py reads them.
+MOMENTS: Final[dict[str, tuple[str, ...]]] = {
+    "sent": ("sent_at",),
+    "accepted": ("answered_at", "accepted_at"),
+    "declined": ("answered_at", "ended_at"),
+    "completed": ("ended_at",),
+    "returned": ("ended_at",),
+    "expired": ("ended_at",),
+    "withdrawn": ("ended_at",),
+}
+
+
+def _mark_moments(referral: Referral, now: dt.datetime) -> None:
+    for field in MOMENTS.get(referral.state, ()):
+        if getattr(referral, field) is None:
+            setattr(referral, field, now)
 
 
 def accept(user: User, referral_id: int) -> Referral:

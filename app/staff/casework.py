@@ -32,17 +32,19 @@ from app.forms.casework import (
     WithdrawForm,
     WmoStepForm,
 )
+from app.forms.progression import PREFIX as PROGRESSION_PREFIX
+from app.forms.progression import ProgressionStepForm
 from app.i18n import _
 from app.models import SupportRequest, Team
 from app.roles import TEAM_ROLES
 from app.services import casework as service
-from app.services import duplicates, handover, legal, replies, rerun
+from app.services import duplicates, handover, legal, progression, replies, rerun
 from app.services import referrals as referral_service
 from app.services import resident_questions as questions
 from app.services.casework import Stale
 from app.services.errors import InvalidInput
 from app.staff import bp
-from app.vocabulary import LOCATION_PROBLEM_LABELS, WMO_STEP_LABELS
+from app.vocabulary import LOCATION_PROBLEM_LABELS, PROGRESSION_STEP_LABELS, WMO_STEP_LABELS
 
 
 @bp.route("/requests/<reference>")
@@ -71,6 +73,8 @@ def _request_page(reference: str, *, stale: Stale | None = None, bsn_shown: str 
     forms.setdefault("refuse_form", RefuseHandoverForm(formdata=None, prefix="refuse"))
     forms.setdefault("bsn_form", BsnForm(formdata=None))
     forms.setdefault("refer_form", ReferByHandForm(formdata=None, prefix="refer"))
+    forms.setdefault("progression_form",
+                     ProgressionStepForm(formdata=None, prefix=PROGRESSION_PREFIX))
     if "ask_form" not in forms:
         forms["ask_form"] = AskForm(formdata=None, prefix="ask")
         chosen = request.args.get("reply", "")
@@ -93,6 +97,7 @@ def _request_page(reference: str, *, stale: Stale | None = None, bsn_shown: str 
                            duplicates=duplicates.possible_duplicates(request_row),
                            reply_templates=replies.for_tenant(current_user.tenant_id, "resident"),
                            household=duplicates.household(request_row),
+                           path_steps=progression.steps_of(request_row),
                            bsn_masked=service.masked_bsn(request_row.bsn), **forms)
 
 
@@ -389,3 +394,28 @@ def ask_resident(reference: str) -> Any:
             return _done(reference, _("The question is sent. The request now waits for the "
                                       "resident's answer."))
     return _request_page(reference, ask_form=form), 422
+
+
+@bp.route("/requests/<reference>/progression", methods=["POST"])
+@roles_required(*TEAM_ROLES)
+def add_path_step(reference: str) -> Any:
+    """A step on the path to work; it adds to the request, so it needs no version check."""
+    form = ProgressionStepForm(prefix=PROGRESSION_PREFIX)
+    if form.validate_on_submit():
+        request_row = referral_service.owned_request(current_user, reference)
+        with form.catching_invalid_input() as outcome:
+            progression.record_step(current_user, request_row, form.step.data,
+                                    form.happened_on.data)
+        if outcome.ok:
+            flash(_("Saved: %(step)s.", step=PROGRESSION_STEP_LABELS[form.step.data]), "success")
+            return redirect(url_for("staff.request_detail", reference=reference) + "#path")
+    return _request_page(reference, progression_form=form), 422
+
+
+@bp.route("/requests/<reference>/progression/<int:step_id>/delete", methods=["POST"])
+@roles_required(*TEAM_ROLES)
+def remove_path_step(reference: str, step_id: int) -> Any:
+    request_row = referral_service.owned_request(current_user, reference)
+    progression.remove_step(current_user, request_row, step_id)
+    flash(_("The step is removed."), "success")
+    return redirect(url_for("staff.request_detail", reference=reference) + "#path")

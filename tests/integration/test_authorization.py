@@ -19,7 +19,7 @@ from app.models import (
     Team,
     User,
 )
-from app.services import accounts, replies
+from app.services import accounts, progression, replies
 from app.services.legal import local_today
 from tests import factories
 from tests.conftest import login
@@ -33,6 +33,7 @@ ROLES = {
     "partner_schuldhulp": "schuldhulp@demo.wijkloket.example",
     "partner_welzijn": "welzijn@demo.wijkloket.example",
     "admin": "admin@demo.wijkloket.example",
+    "beleid": "beleid@demo.wijkloket.example",
 }
 
 
@@ -68,15 +69,25 @@ def world(client, demo):
     db.session.add_all([saved, notice])
     db.session.commit()
     reply = replies.for_tenant(request.tenant_id)[0].id  # the tenant's default texts
+    # A day-activities referral to Schuldhulp too, and a step on the path to work each side.
+    day = factories.referral(request, "dagbesteding", referral.target_partner, state="accepted")
+    schuldhulp = db.session.scalar(select(User).where(User.email == ROLES["partner_schuldhulp"]))
+    staff_step = progression.record_step(noor, request, "dagbesteding", local_today()).id
+    partner_step = progression.record_step(schuldhulp, request, "vrijwilligerswerk",
+                                           local_today(), referral=day).id
     return {"ref": request.reference, "referral": referral.id, "task": task.id,
             "colleague": colleague, "other_team": other_team, "account": account.id,
             "link": accounts.make_link_token(invited, link_id), "dead": dead.id, "mail": mail.id,
-            "filter": saved.id, "notification": notice.id, "reply": reply}
+            "filter": saved.id, "notification": notice.id, "reply": reply,
+            "day": day.id, "staff_step": staff_step, "partner_step": partner_step,
+            "figures_table": "requests"}
 
 
 EVERYONE = set(ROLES)
 LOGGED_IN = EVERYONE - {"anonymous"}
 STAFF = {"staff_noord", "lead_noord", "staff_zuid"}
+#: The municipality's workspace of figures: policy advisors, team leads and administrators.
+FIGURES = {"beleid", "lead_noord", "admin"}
 #: An allowed role may still be refused on the content (a transition that is not possible in
 #: the referral's state, a form with errors): never by a denial or a login page.
 ALLOWED_ANSWERS = {200, 302, 303, 409, 422}
@@ -128,6 +139,10 @@ MATRIX = [
     ("POST", "/admin/users/{account}/send-link", {"admin"}),
     ("POST", "/admin/users/{account}/deactivate", {"admin"}),
     ("POST", "/admin/users/{account}/reactivate", {"admin"}),
+    # The municipality's workspace: figures only.
+    ("GET", "/beleid/", FIGURES),
+    ("GET", "/beleid/downloads/{figures_table}.csv", FIGURES),
+    ("GET", "/beleid/downloads/{figures_table}.ods", FIGURES),
     # Everyone with an account has their own account pages.
     ("GET", "/account", LOGGED_IN),
     ("GET", "/account/password", LOGGED_IN),
@@ -162,6 +177,16 @@ MATRIX = [
     ("POST", "/partner/referrals/{referral}/complete", {"partner_schuldhulp"}),
     ("POST", "/partner/referrals/{referral}/decline", {"partner_schuldhulp"}),
     ("POST", "/partner/referrals/{referral}/give-back", {"partner_schuldhulp"}),
+    # The path to work: the owning team on the request, the receiver on a day-activities
+    # referral (Schuldhulp's debt referral has none); a step is removed by its recorder only.
+    ("POST", "/staff/requests/{ref}/progression", {"staff_noord", "lead_noord"}),
+    ("POST", "/staff/requests/{ref}/progression/{staff_step}/delete", {"staff_noord"}),
+    ("POST", "/partner/referrals/{day}/progression", {"partner_schuldhulp"}),
+    ("POST", "/partner/referrals/{referral}/progression", set()),
+    ("POST", "/partner/referrals/{day}/progression/{partner_step}/delete",
+     {"partner_schuldhulp"}),
+    ("POST", "/staff/referrals/{day}/progression", set()),  # sent to a partner, not to a team
+    ("POST", "/staff/referrals/{day}/progression/{partner_step}/delete", set()),
     # Last, as they end things for the routes above.
     ("POST", "/staff/referrals/{referral}/withdraw", {"staff_noord", "lead_noord"}),
     ("POST", "/staff/requests/{ref}/merge", {"staff_noord", "lead_noord"}),
@@ -194,7 +219,8 @@ def test_every_route_allows_exactly_the_roles_in_the_matrix(app, world, role):
                     "handover-reason": "Verhuisd", "refuse-reason": "Geen plek",
                     "name": "Nieuwe Collega",
                     "email": "nieuw@demo.wijkloket.example", "role": "team_lead",
-                    "team": world["other_team"]}
+                    "team": world["other_team"], "progression-step": "betaald_werk",
+                    "progression-happened_on": local_today().isoformat()}
         response = client.open(url, method=method, data=data)
         if role in allowed:
             assert response.status_code in ALLOWED_ANSWERS, (role, url, response.status_code)

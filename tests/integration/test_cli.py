@@ -16,8 +16,9 @@ def test_demo_seed_is_idempotent(app):
         result = runner.invoke(args=["demo", "seed"])
         assert result.exit_code == 0, result.output
     assert "noord@demo.wijkloket.example" in result.output
+    assert "beleid@demo.wijkloket.example" in result.output
     assert db.session.scalar(select(func.count(Tenant.id))) == 1
-    assert db.session.scalar(select(func.count(User.id))) == 10
+    assert db.session.scalar(select(func.count(User.id))) == 11
     assert db.session.scalar(select(func.count(Coverage.id))) > 0
 
 
@@ -88,10 +89,9 @@ def test_a_tenant_files_closing_days_are_stored_and_count_for_its_working_days(
 
 def test_a_tenant_files_small_numbers_are_stored_and_may_only_be_stricter(
         app, demo, tmp_path: Path):
-    from disclosure import Rules
-
     from app.services.small_numbers import rules_for
     from app.services.tenants import TENANT_DIR
+    from disclosure import Rules
 
     tenant = db.session.scalar(select(Tenant).where(Tenant.slug == "demo"))
     assert rules_for(tenant) == Rules(min_count=10, rounding=5)

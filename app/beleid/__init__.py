@@ -1,0 +1,169 @@
+"""The municipality's workspace (``/beleid``): figures for policy advisors and contract
+managers, team leads and administrators. Aggregates only: no name, no story, no request.
+
+What each figure means is said in :mod:`app.services.figures`; this module reads the form,
+lays the protected numbers out (tables and SVG bar charts) and serves the downloads.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from flask import Blueprint, Response, abort, redirect, render_template, request, url_for
+from flask_babel import format_decimal
+from flask_login import current_user
+
+from app.auth import roles_required
+from app.extensions import db
+from app.forms.figures import FiguresForm
+from app.i18n import _
+from app.models import Tenant
+from app.roles import FIGURES_ROLES
+from app.services import export
+from app.services import figures as service
+from app.services.legal import local_today
+from disclosure import Rules, Status
+
+bp = Blueprint("beleid", __name__)
+
+#: The quick choices of the period, in the order of the page.
+PERIOD_NAMES = {
+    "this_quarter": lambda: _("This quarter"),
+    "last_quarter": lambda: _("Last quarter"),
+    "this_year": lambda: _("This year"),
+    "last_year": lambda: _("Last year"),
+}
+
+
+def cell_text(figure: service.Figure, rules: Rules) -> str:
+    """A cell as the page and the downloads write it: a suppressed count in words."""
+    if figure.status is Status.SMALL:
+        return _("fewer than %(number)s", number=rules.min_count)
+    if figure.status is Status.HIDDEN or figure.value is None:
+        return _("hidden")
+    if isinstance(figure.value, float):
+        return format_decimal(figure.value, format="#,##0.0")
+    return format_decimal(figure.value)
+
+
+# --- Charts ----------------------------------------------------------------------------------
+
+CHART_WIDTH = 640
+BAR_AREA = 520  # the longest bar; the rest of the width holds its number
+ROW_HEIGHT = 50  # a label line above a bar
+
+
+@dataclass(frozen=True)
+class Bar:
+    label: str
+    text: str
+    y: int
+    width: float
+    shown: bool
+
+
+@dataclass(frozen=True)
+class BarChart:
+    """A horizontal bar chart of a table's first column, drawn by beleid/chart.html."""
+
+    id: str
+    title: str
+    width: int
+    height: int
+    bars: tuple[Bar, ...]
+
+
+def bar_chart(table: service.Table, rules: Rules) -> BarChart:
+    """The bars of ``table``: a suppressed count gets no bar, only its words."""
+    values = [row.cells[0].value or 0 for row in table.rows if row.cells[0].shown]
+    largest = max(values, default=0) or 1
+    bars = tuple(
+        Bar(label=row.label, text=cell_text(row.cells[0], rules), y=index * ROW_HEIGHT,
+            width=round(BAR_AREA * (row.cells[0].value or 0) / largest, 1)
+            if row.cells[0].shown else 0.0,
+            shown=row.cells[0].shown)
+        for index, row in enumerate(table.rows))
+    return BarChart(id=f"chart-{table.key}", title=table.title, width=CHART_WIDTH,
+                    height=max(len(bars), 1) * ROW_HEIGHT, bars=bars)
+
+
+# --- Pages -----------------------------------------------------------------------------------
+
+
+def _tenant() -> Tenant:
+    tenant = db.session.get(Tenant, current_user.tenant_id)
+    assert tenant is not None
+    return tenant
+
+
+def _read_form() -> tuple[FiguresForm, service.Choices, service.FigureFilter | None]:
+    choices = service.choices_for(current_user.tenant_id)
+    form = FiguresForm(formdata=request.args)
+    form.fill_choices(choices)
+    return form, choices, form.figure_filter(choices, local_today())
+
+
+@bp.route("/")
+@roles_required(*FIGURES_ROLES)
+def figures() -> Any:
+    """The figures for a period and a filter; with a choice that is not right, the form
+    with its messages and no figures."""
+    form, _choices, wanted = _read_form()
+    result = service.figures(_tenant(), wanted) if wanted is not None else None
+    periods = [(name, str(title()), *service.quick_periods(local_today())[name])
+               for name, title in PERIOD_NAMES.items()]
+    charts = {table.key: bar_chart(table, result.rules)
+              for table in result.tables if table.chart} if result else {}
+    return render_template("beleid/figures.html", form=form, result=result, charts=charts,
+                           periods=periods, cell_text=cell_text, filters=request.args,
+                           table_keys=service.TABLE_KEYS)
+
+
+def _sheet(table: service.Table, rules: Rules, wanted: service.FigureFilter, *,
+           numbers: bool) -> export.Sheet:
+    """A table as a sheet, the period under it: numbers as numbers (``numbers``, .ods) or
+    as Dutch spreadsheets read them in a CSV file (no thousands separator, a decimal
+    comma); a suppressed count in the page's words, never its number."""
+
+    def value(figure: service.Figure) -> Any:
+        if not figure.shown or figure.value is None:
+            return cell_text(figure, rules)
+        if numbers:
+            return figure.value
+        if isinstance(figure.value, float):
+            return f"{figure.value:.1f}".replace(".", ",")
+        return str(figure.value)
+
+    rows: list[list[Any]] = [[row.label, *(value(cell) for cell in row.cells)]
+                             for row in (*table.rows, *((table.total,) if table.total else ()))]
+    period = [_("Period"), _("%(start)s to %(end)s", start=wanted.start.isoformat(),
+                             end=wanted.end.isoformat())]
+    return export.Sheet(table.title, [table.row_header, *table.columns], [*rows, [], period])
+
+
+@bp.route("/downloads/<key>.csv", defaults={"file_format": "csv"})
+@bp.route("/downloads/<key>.ods", defaults={"file_format": "ods"})
+@roles_required(*FIGURES_ROLES)
+def download(key: str, file_format: str) -> Any:
+    """One table (or, as .ods, every table: ``all``) as a spreadsheet, with the page's
+    filter. The download is an audit event."""
+    if key not in service.TABLE_KEYS and not (key == "all" and file_format == "ods"):
+        abort(404)
+    _form, _choices, wanted = _read_form()
+    if wanted is None:  # the page says what is not right
+        query = request.query_string.decode("latin-1")
+        return redirect(url_for("beleid.figures") + (f"?{query}" if query else ""))
+    result = service.figures(_tenant(), wanted)
+    tables = result.tables if key == "all" else [t for t in result.tables if t.key == key]
+    service.exported(current_user._get_current_object(), wanted, key, file_format)
+    name = f"cijfers-{key}-{wanted.start.isoformat()}-{wanted.end.isoformat()}.{file_format}"
+    headers = {"Content-Disposition": f'attachment; filename="{name}"'}
+    if file_format == "ods":
+        sheets = [_sheet(table, result.rules, wanted, numbers=True) for table in tables]
+        return Response(export.ods_document(sheets),
+                        mimetype="application/vnd.oasis.opendocument.spreadsheet",
+                        headers=headers)
+    sheet = _sheet(tables[0], result.rules, wanted, numbers=False)
+    lines = export.csv_lines(sheet.header, sheet.rows)
+    return Response(lines, mimetype="text/csv", headers=headers)

@@ -1,0 +1,350 @@
+"""The path from day activities on to work (Heerlen's tender, task 3): the steps a person
+takes, as staff and partners record them on the request, and the figures about them.
+
+A step is a code of :data:`PROGRESSION_STEPS` with the Dutch date it began and who recorded
+it; nothing else (no free text: the person's story stays in the casework, not here). Lives
+are not linear, so a step back is recorded like any other. This module is the one place
+that records or removes a step; both are audited and committed here.
+
+Who records:
+
+* staff of the owning team, while the request is open;
+* the receiver (a partner's account, or a team) of a referral in a domain of
+  :data:`PROGRESSION_DOMAINS` (day activities, work), once it accepted the referral and also
+  after completing it (the path often goes on after the day activities end).
+
+A wrongly recorded step is removed by the one who recorded it.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import statistics
+from collections import Counter, defaultdict
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from flask_babel import format_date
+from sqlalchemy import Date, String, func, select
+
+from app.calendar import today as local_today
+from app.extensions import db
+from app.i18n import _
+from app.models import ProgressionStep, Referral, SupportRequest, Tenant, User
+from app.roles import PARTNER, TEAM_ROLES
+from app.services import audit
+from app.services.errors import Conflict, Forbidden, InvalidInput, NotFound
+from app.services.legal import melding_date
+from app.services.referrals import receives
+from app.services.request_states import ensure_open
+from app.vocabulary import PROGRESSION_STEP_LABELS, label
+from referral_rules.vocabulary import PROGRESSION_DOMAINS, PROGRESSION_RANK, PROGRESSION_STEPS
+
+#: The referral states in which its receiver records steps: working with the person, or done
+#: (a person often moves on after the day activities ended).
+RECORDING_STATES = ("accepted", "in_progress", "completed")
+#: The audit actions of the path, as the request's timeline shows them (with :func:`event_text`).
+EVENTS = ("request.progression_recorded", "request.progression_removed")
+
+
+# --- Recording ------------------------------------------------------------------------------
+
+def shows_path(referral: Referral) -> bool:
+    """Whether the receiver of ``referral`` sees and records the path to work on it."""
+    return referral.domain in PROGRESSION_DOMAINS
+
+
+def steps_of(request: SupportRequest) -> list[ProgressionStep]:
+    """The request's steps in the order of their dates (the order they were recorded on one
+    day)."""
+    return list(db.session.scalars(select(ProgressionStep).where(
+        ProgressionStep.tenant_id == request.tenant_id,
+        ProgressionStep.request_id == request.id,
+    ).order_by(ProgressionStep.happened_on, ProgressionStep.id)))
+
+
+def event_text(details: Mapping[str, Any]) -> str | None:
+    """What a path event of the timeline says: the step and its date, in the reader's
+    language (the audit event keeps the codes)."""
+    step, day = details.get("step"), details.get("happened_on")
+    if step not in PROGRESSION_STEP_LABELS or not isinstance(day, str):
+        return None
+    return _("%(step)s, since %(date)s", step=label(PROGRESSION_STEP_LABELS, step),
+             date=format_date(dt.date.fromisoformat(day), "medium"))
+
+
+def _owning_staff(user: User, request: SupportRequest) -> bool:
+    return user.role in TEAM_ROLES and user.team_id is not None \
+        and user.team_id == request.owner_team_id
+
+
+def _not_yours() -> NotFound:
+    return NotFound(_("This request does not exist or is not for your team."))
+
+
+def _check_receiver(user: User, request: SupportRequest, referral: Referral) -> None:
+    """Raise unless ``user`` may record a step on ``referral`` now."""
+    if referral.request_id != request.id or not receives(user, referral):
+        raise _not_yours()
+    if not shows_path(referral):
+        raise Forbidden(_("Steps on the path to work are recorded on referrals for day "
+                          "activities or work."))
+    if referral.state in RECORDING_STATES:
+        return
+    if referral.state == "sent":
+        raise Conflict(_("Accept the referral first. Then you can record steps on the path "
+                         "to work."))
+    raise Conflict(_("This referral has ended. You can no longer record steps on it."))
+
+
+def _check_recorder(user: User, request: SupportRequest,
+                    referral: Referral | None) -> Referral | None:
+    """Raise unless ``user`` may record a step on ``request`` (through ``referral``, or as
+    staff of the owning team, or as the receiver of one of its referrals); return the
+    referral it is recorded on (None for the owning team)."""
+    if user.tenant_id != request.tenant_id:
+        raise _not_yours()
+    if referral is not None:
+        _check_receiver(user, request, referral)
+        return referral
+    if _owning_staff(user, request):
+        ensure_open(request)
+        return None
+    received = [r for r in request.referrals if receives(user, r)]
+    if not received:
+        raise _not_yours()
+    # The receiver's best referral decides: one that allows it, else the clearest refusal.
+    received.sort(key=lambda r: (shows_path(r), r.state in RECORDING_STATES))
+    _check_receiver(user, request, received[-1])
+    return received[-1]
+
+
+def _latest_before(request: SupportRequest, day: dt.date) -> str | None:
+    """The step the person was at on ``day`` as recorded so far."""
+    return db.session.scalar(select(ProgressionStep.step).where(
+        ProgressionStep.tenant_id == request.tenant_id,
+        ProgressionStep.request_id == request.id,
+        ProgressionStep.happened_on <= day,
+    ).order_by(ProgressionStep.happened_on.desc(), ProgressionStep.id.desc()).limit(1))
+
+
+def record_step(user: User, request: SupportRequest, step: str | None,
+                happened_on: dt.date | None, *, referral: Referral | None = None,
+                today: dt.date | None = None) -> ProgressionStep:
+    """Record that the person behind ``request`` is at ``step`` since ``happened_on`` (a
+    Dutch date). Commits, with an audit event.
+
+    ``referral``: the referral its receiver records on (their referral page); without it the
+    user is staff of the owning team, or the receiver of one of the request's referrals.
+
+    Raises NotFound when the user may not reach the request; Forbidden for a receiver of a
+    referral outside day activities and work; Conflict for a closed request or a referral
+    that is not (or no longer) accepted; InvalidInput (field ``step`` or ``happened_on``) for
+    an unknown step, a date in the future or before the request came in, and for the step the
+    person already was at on that date.
+    """
+    referral = _check_recorder(user, request, referral)
+    if step not in PROGRESSION_STEPS:
+        raise InvalidInput(_("Choose a step."), "step")
+    if happened_on is None:
+        raise InvalidInput(_("Enter a date."), "happened_on")
+    if happened_on > (today or local_today()):
+        raise InvalidInput(_("The date cannot be in the future."), "happened_on")
+    if happened_on < melding_date(request):
+        raise InvalidInput(_("The date cannot be before the request came in."), "happened_on")
+    if _latest_before(request, happened_on) == step:
+        raise InvalidInput(_("On that date the person was already at this step. Choose "
+                             "another step or date."), "step")
+    row = ProgressionStep(tenant_id=request.tenant_id, request_id=request.id, step=step,
+                          happened_on=happened_on, recorded_by_id=user.id,
+                          recorded_by_partner_id=user.partner_id if user.role == PARTNER
+                          else None)
+    db.session.add(row)
+    db.session.flush()
+    audit.record("request.progression_recorded", tenant_id=request.tenant_id,
+                 object_type="support_request", object_id=request.id, actor=user,
+                 step_id=row.id, step=step, happened_on=happened_on.isoformat(),
+                 referral_id=referral.id if referral is not None else None)
+    db.session.commit()
+    return row
+
+
+def remove_step(user: User, request: SupportRequest, step_id: int) -> ProgressionStep:
+    """Remove a wrongly recorded step of ``request``; only the user who recorded it may, and
+    only while they still reach the request (the view found it for them). The audit event
+    keeps what was removed. Commits; NotFound for another request's step, Forbidden for
+    someone else's."""
+    row = db.session.get(ProgressionStep, step_id)
+    if row is None or row.tenant_id != user.tenant_id or row.request_id != request.id:
+        raise NotFound(_("This step does not exist."))
+    if row.recorded_by_id != user.id:
+        raise Forbidden(_("Only the person who recorded a step can remove it."))
+    audit.record("request.progression_removed", tenant_id=request.tenant_id,
+                 object_type="support_request", object_id=request.id, actor=user,
+                 step_id=row.id, step=row.step, happened_on=row.happened_on.isoformat())
+    db.session.delete(row)
+    db.session.commit()
+    return row
+
+
+# --- Figures ---------------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class Transition:
+    """People's moves from one step to the next (consecutive steps of one person)."""
+
+    from_step: str
+    to_step: str
+    count: int
+    #: Median days between the two steps' dates; None when there is no move.
+    median_days: float | None
+
+    @property
+    def forward(self) -> bool:
+        """A step further along the path (False: a step back)."""
+        return PROGRESSION_RANK[self.to_step] > PROGRESSION_RANK[self.from_step]
+
+
+@dataclass(frozen=True)
+class PathFigures:
+    """The path in a period, for one wijk or all together."""
+
+    #: People (requests) with a step dated in the period.
+    people: int
+    #: Of them, those with a step in the period further along than their first step.
+    moved_on: int
+    #: Of them, those who stepped back in the period.
+    moved_back: int
+    #: Moves dated in the period, from → to, in the path's order.
+    transitions: tuple[Transition, ...]
+    #: Median days between consecutive steps over all moves in the period; None without any.
+    median_days: float | None
+
+
+@dataclass(frozen=True)
+class WijkPath:
+    #: The CBS wijk code; None for people without a known wijk (no fixed address, unknown).
+    wijk_code: str | None
+    figures: PathFigures
+
+
+@dataclass(frozen=True)
+class ProgressionFigures:
+    date_from: dt.date
+    date_to: dt.date
+    wijk_code: str | None
+    total: PathFigures
+    #: Per wijk with steps in the period, by wijk code (the unknown wijk last).
+    by_wijk: tuple[WijkPath, ...]
+
+
+@dataclass(frozen=True)
+class _Step:
+    """One step dated in the period, with the person's step before it and their first."""
+
+    request_id: int
+    wijk_code: str | None
+    step: str
+    happened_on: dt.date
+    previous: str | None
+    previous_on: dt.date | None
+    first: str
+
+
+def progression_figures(tenant: Tenant, date_from: dt.date, date_to: dt.date,
+                        wijk_code: str | None = None) -> ProgressionFigures:
+    """How many people moved on along the path in ``date_from``‥``date_to`` (Dutch dates,
+    both included), from which step to which and in how many days, for the tenant or one of
+    its wijken, and per wijk.
+
+    A step counts in the period of its date; the step before it and the person's first step
+    may lie before the period. The counts are exact: the caller applies the small-number
+    rules before showing them to anyone. Raises ValueError for a period that ends before it
+    begins.
+    """
+    if date_to < date_from:
+        raise ValueError("the period ends before it begins")
+    steps = _steps_in_period(tenant.id, date_from, date_to, wijk_code)
+    wijken: dict[str | None, list[_Step]] = defaultdict(list)
+    for row in steps:
+        wijken[row.wijk_code].append(row)
+    order = sorted(wijken, key=lambda code: (code is None, code or ""))
+    return ProgressionFigures(
+        date_from=date_from, date_to=date_to, wijk_code=wijk_code,
+        total=_figures(steps),
+        by_wijk=tuple(WijkPath(code, _figures(wijken[code])) for code in order))
+
+
+def _steps_in_period(tenant_id: int, date_from: dt.date, date_to: dt.date,
+                     wijk_code: str | None) -> list[_Step]:
+    """One query: every step up to the period's end, each with the person's step before it
+    and their first (window functions, on SQLite and PostgreSQL alike), kept when dated in
+    the period."""
+    person = (ProgressionStep.request_id,)
+    in_order = (ProgressionStep.happened_on, ProgressionStep.id)
+    conditions = [ProgressionStep.tenant_id == tenant_id,
+                  SupportRequest.tenant_id == tenant_id,
+                  ProgressionStep.happened_on <= date_to]
+    if wijk_code is not None:
+        conditions.append(SupportRequest.wijk_code == wijk_code)
+    path = (
+        select(
+            ProgressionStep.request_id,
+            SupportRequest.wijk_code,
+            ProgressionStep.step,
+            ProgressionStep.happened_on,
+            func.lag(ProgressionStep.step, type_=String).over(
+                partition_by=person, order_by=in_order).label("previous"),
+            func.lag(ProgressionStep.happened_on, type_=Date).over(
+                partition_by=person, order_by=in_order).label("previous_on"),
+            func.first_value(ProgressionStep.step, type_=String).over(
+                partition_by=person, order_by=in_order).label("first"),
+        )
+        .join(SupportRequest, SupportRequest.id == ProgressionStep.request_id)
+        .where(*conditions)
+        .subquery()
+    )
+    rows = db.session.execute(select(path).where(path.c.happened_on >= date_from))
+    return [_Step(request_id=row.request_id, wijk_code=row.wijk_code, step=row.step,
+                  happened_on=_as_date(row.happened_on), previous=row.previous,
+                  previous_on=None if row.previous_on is None else _as_date(row.previous_on),
+                  first=row.first) for row in rows]
+
+
+def _as_date(value: dt.date | str) -> dt.date:
+    # SQLite hands a window function's date back as text when its type is not carried over.
+    return value if isinstance(value, dt.date) else dt.date.fromisoformat(value)
+
+
+def _figures(steps: Sequence[_Step]) -> PathFigures:
+    people = {row.request_id for row in steps}
+    moved_on = {row.request_id for row in steps
+                if PROGRESSION_RANK[row.step] > PROGRESSION_RANK[row.first]}
+    counts: Counter[tuple[str, str]] = Counter()
+    days: dict[tuple[str, str], list[int]] = defaultdict(list)
+    moved_back: set[int] = set()
+    for row in steps:
+        if row.previous is None or row.previous == row.step:
+            continue  # a first step, or the same step again: no move
+        pair = (row.previous, row.step)
+        counts[pair] += 1
+        assert row.previous_on is not None
+        days[pair].append((row.happened_on - row.previous_on).days)
+        if PROGRESSION_RANK[row.step] < PROGRESSION_RANK[row.previous]:
+            moved_back.add(row.request_id)
+    transitions = tuple(
+        Transition(from_step=a, to_step=b, count=counts[(a, b)], median_days=_median(days[(a, b)]))
+        for a, b in sorted(counts, key=lambda p: (PROGRESSION_RANK[p[0]], PROGRESSION_RANK[p[1]])))
+    return PathFigures(people=len(people), moved_on=len(moved_on), moved_back=len(moved_back),
+                       transitions=transitions,
+                       median_days=_median([d for gaps in days.values() for d in gaps]))
+
+
+def _median(values: Iterable[int]) -> float | None:
+    values = list(values)
+    return float(statistics.median(values)) if values else None
+
+
+__all__ = ["RECORDING_STATES", "PathFigures", "ProgressionFigures", "Transition", "WijkPath",
+           "progression_figures", "record_step", "remove_step", "shows_path", "steps_of"]
