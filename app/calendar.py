@@ -54,6 +54,13 @@ def local_date(moment: dt.datetime) -> dt.date:
     return moment.replace(tzinfo=dt.UTC).astimezone(LOCAL).date()
 
 
+def day_start(day: dt.date) -> dt.datetime:
+    """The first moment of a Dutch day as stored (naive UTC): a period of days from
+    ``day_start(first)`` up to, without, ``day_start(last + 1 day)``."""
+    return dt.datetime.combine(day, dt.time(), tzinfo=LOCAL).astimezone(dt.UTC).replace(
+        tzinfo=None)
+
+
 def kings_day(year: int) -> dt.date:
     """The day the King's birthday is celebrated: 27 April, or the 26th when that is a
     Sunday."""

@@ -109,8 +109,8 @@ def _read_form() -> tuple[FiguresForm, service.Choices, service.FigureFilter | N
 def figures() -> Any:
     """The figures for a period and a filter; with a choice that is not right, the form
     with its messages and no figures."""
-    form, _choices, wanted = _read_form()
-    result = service.figures(_tenant(), wanted) if wanted is not None else None
+    form, choices, wanted = _read_form()
+    result = service.figures(_tenant(), wanted, choices) if wanted is not None else None
     periods = [(name, str(title()), *service.quick_periods(local_today())[name])
                for name, title in PERIOD_NAMES.items()]
     charts = {table.key: bar_chart(table, result.rules)
@@ -150,11 +150,11 @@ def download(key: str, file_format: str) -> Any:
     filter. The download is an audit event."""
     if key not in service.TABLE_KEYS and not (key == "all" and file_format == "ods"):
         abort(404)
-    _form, _choices, wanted = _read_form()
+    _form, choices, wanted = _read_form()
     if wanted is None:  # the page says what is not right
         query = request.query_string.decode("latin-1")
         return redirect(url_for("beleid.figures") + (f"?{query}" if query else ""))
-    result = service.figures(_tenant(), wanted)
+    result = service.figures(_tenant(), wanted, choices)
     tables = result.tables if key == "all" else [t for t in result.tables if t.key == key]
     service.exported(current_user._get_current_object(), wanted, key, file_format)
     name = f"cijfers-{key}-{wanted.start.isoformat()}-{wanted.end.isoformat()}.{file_format}"

@@ -57,7 +57,7 @@ from sqlalchemy import (
 from sqlalchemy.dialects import postgresql
 from sqlalchemy.orm import aliased
 
-from app.calendar import LOCAL
+from app.calendar import day_start
 from app.extensions import db
 from app.i18n import _
 from app.lifecycle import REFERRAL_STATES
@@ -218,16 +218,19 @@ TABLE_KEYS = ("requests", "areas", "channels", "age_bands", "life_areas", "refer
               "referral_domains", "situations", "times")
 
 
-def figures(tenant: Tenant, wanted: FigureFilter) -> Figures:
+def figures(tenant: Tenant, wanted: FigureFilter, choices: Choices | None = None) -> Figures:
     """Every table of the workspace's figures page for ``wanted``, protected with the
     tenant's rules (what each figure means: this module's docstring). A handful of queries,
     each one pass over the period's rows: the requests, the received ones by group, the
-    referrals by state and domain, the tasks by kind, the times."""
+    referrals by state and domain, the tasks by kind, the times. ``choices``: the tenant's
+    :func:`choices_for`, when the caller has read them already for its form."""
     rules = rules_for(tenant)
+    choices = choices or choices_for(tenant.id)
     query = _Query(tenant.id, wanted)
     received = _received(query)
     requests = _requests_table(query, rules)
-    breakdowns = [_areas_table(query, received, rules), _channels_table(query, received, rules),
+    breakdowns = [_areas_table(query, received, rules, choices),
+                  _channels_table(query, received, rules),
                   _age_bands_table(query, received, rules)]
     headline = requests.rows[0].cells[0]
     hide, breakdowns = _same_total(headline, breakdowns)
@@ -254,12 +257,6 @@ def exported(user: User, wanted: FigureFilter, table: str, file_format: str) -> 
 # --- The queries -----------------------------------------------------------------------------
 
 
-def _utc(day: dt.date) -> dt.datetime:
-    """The first moment of a Dutch day, as stored (naive UTC)."""
-    return dt.datetime.combine(day, dt.time(), tzinfo=LOCAL).astimezone(dt.UTC).replace(
-        tzinfo=None)
-
-
 def _has_life_area(code: str) -> ColumnElement[bool]:
     """The request's life areas (a JSON list of codes) hold ``code``: a text match on the
     stored list, exact because every code is quoted there and no code holds a quote."""
@@ -278,7 +275,7 @@ class _Query:
     def __init__(self, tenant_id: int, wanted: FigureFilter) -> None:
         self.tenant_id = tenant_id
         self.wanted = wanted
-        self.start, self.end = _utc(wanted.start), _utc(wanted.end + dt.timedelta(days=1))
+        self.start, self.end = day_start(wanted.start), day_start(wanted.end + dt.timedelta(days=1))
         self.referral = self._referral_conditions(Referral)
         self.request: list[ColumnElement[bool]] = [
             SupportRequest.tenant_id == tenant_id, SupportRequest.merged_into_id.is_(None)]
@@ -551,8 +548,7 @@ def _requests_table(query: _Query, rules: Rules) -> Table:
     return Table("requests", _("Requests"), _("Requests"), (_("Number"),), rows)
 
 
-def _areas_table(query: _Query, received: _Received, rules: Rules) -> Table:
-    choices = choices_for(query.tenant_id)
+def _areas_table(query: _Query, received: _Received, rules: Rules, choices: Choices) -> Table:
     wanted = query.wanted
     title, header = _("Requests received by neighbourhood"), _("Neighbourhood")
     counts: Counter[str | None] = received.buurten

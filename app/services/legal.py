@@ -163,8 +163,7 @@ def effective_due(clock: Clock, today: dt.date) -> dt.date | None:
 
 def deadlines(request: SupportRequest, today: dt.date | None = None) -> list[LegalDeadline]:
     """The request's legal clocks, running or stopped."""
-    facts = facts_of(request)
-    return _clocks(facts, days_waited(facts.paused_on, today or local_today()))
+    return clocks_of(facts_of(request), today or local_today())
 
 
 def clocks_of(facts: ClockFacts, today: dt.date) -> list[LegalDeadline]:

@@ -60,12 +60,12 @@ from typing import Any, Final
 
 from sqlalchemy import and_, func, select
 
+from app.calendar import day_start
 from app.extensions import db
 from app.i18n import _
 from app.models import Area, Coverage, Partner, Referral, SupportRequest, Tenant
 from app.services.errors import InvalidInput, NotFound
 from app.services.export import csv_lines
-from app.services.legal import to_utc
 from app.services.public_statistics import InvalidPeriod, Period, parse_period
 from app.services.small_numbers import rules_for
 from app.vocabulary import DOMAIN_LABELS, FEEDBACK_LABELS, OUTCOME_LABELS, label
@@ -337,8 +337,7 @@ def _compute(tenant: Tenant, first: dt.date, last: dt.date, *, wijk_code: str | 
 def _bounds(first: dt.date, last: dt.date) -> tuple[dt.datetime, dt.datetime]:
     """The Dutch days as stored moments (naive UTC): from the first moment of ``first`` up
     to, without, the first moment of the day after ``last``."""
-    return (to_utc(dt.datetime.combine(first, dt.time())),
-            to_utc(dt.datetime.combine(last + dt.timedelta(days=1), dt.time())))
+    return day_start(first), day_start(last + dt.timedelta(days=1))
 
 
 def _ended(state: str, outcome: str | None, count: int) -> Ended:

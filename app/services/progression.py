@@ -27,6 +27,7 @@ from typing import Any
 
 from flask_babel import format_date
 from sqlalchemy import Date, String, func, select
+from sqlalchemy.orm import selectinload
 
 from app.calendar import today as local_today
 from app.extensions import db
@@ -61,7 +62,9 @@ def steps_of(request: SupportRequest) -> list[ProgressionStep]:
     return list(db.session.scalars(select(ProgressionStep).where(
         ProgressionStep.tenant_id == request.tenant_id,
         ProgressionStep.request_id == request.id,
-    ).order_by(ProgressionStep.happened_on, ProgressionStep.id)))
+    ).options(selectinload(ProgressionStep.recorded_by),
+              selectinload(ProgressionStep.recorded_by_partner))
+        .order_by(ProgressionStep.happened_on, ProgressionStep.id)))
 
 
 def event_text(details: Mapping[str, Any]) -> str | None:

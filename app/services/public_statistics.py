@@ -74,7 +74,7 @@ from sqlalchemy import ColumnElement, Integer, Text, and_, case, cast, func, sel
 from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.sql.functions import FunctionElement
 
-from app.calendar import LOCAL
+from app.calendar import day_start
 from app.calendar import today as local_today
 from app.extensions import db
 from app.i18n import _
@@ -126,7 +126,7 @@ class Period:
     def bounds(self) -> tuple[dt.datetime, dt.datetime]:
         """The quarter as stored moments (naive UTC): from its first moment, up to and
         without the first moment of the next."""
-        return _utc(self.first_day), _utc(self.next().first_day)
+        return day_start(self.first_day), day_start(self.next().first_day)
 
     @classmethod
     def of(cls, day: dt.date) -> Period:
@@ -135,11 +135,6 @@ class Period:
 
 #: The first quarter published: the Wmo 2015 and the Jeugdwet began on 1 January 2015.
 FIRST_PERIOD: Final = Period(2015, 1)
-
-
-def _utc(day: dt.date) -> dt.datetime:
-    local = dt.datetime(day.year, day.month, day.day, tzinfo=LOCAL)
-    return local.astimezone(dt.UTC).replace(tzinfo=None)
 
 
 class InvalidPeriod(DomainError):

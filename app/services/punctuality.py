@@ -65,7 +65,7 @@ from sqlalchemy import (
 from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.sql.functions import FunctionElement
 
-from app.calendar import Calendar
+from app.calendar import Calendar, day_start
 from app.calendar import today as local_today
 from app.extensions import db
 from app.i18n import _
@@ -74,6 +74,7 @@ from app.roles import ADMIN, TEAM_LEAD
 from app.services import legal
 from app.services.calendars import calendar_for
 from app.services.errors import Forbidden, InvalidInput
+from app.services.queue.sql import routes_include
 from app.vocabulary import LEGAL_DEADLINE_LABELS, label
 
 #: A response or term is "more than three times late" past this many times its allowed time.
@@ -204,11 +205,6 @@ def _day(value: dt.date | str | None) -> dt.date | None:
     return dt.date.fromisoformat(value[:10])
 
 
-def _start_of(day: dt.date) -> dt.datetime:
-    """The first moment of a Dutch day, as stored (naive UTC)."""
-    return legal.to_utc(dt.datetime.combine(day, dt.time()))
-
-
 def _check_period(first: dt.date, last: dt.date) -> None:
     if last < first:
         raise InvalidInput(_("The end of the period cannot be before its start."), "period")
@@ -241,8 +237,8 @@ def _referral_columns(today: dt.date) -> tuple[ColumnElement[Any], ColumnElement
 
 def _referrals_sent(tenant: Tenant, first: dt.date, last: dt.date) -> ColumnElement[bool]:
     return and_(Referral.tenant_id == tenant.id,
-                Referral.sent_at >= _start_of(first),
-                Referral.sent_at < _start_of(last + dt.timedelta(days=1)))
+                Referral.sent_at >= day_start(first),
+                Referral.sent_at < day_start(last + dt.timedelta(days=1)))
 
 
 def referral_punctuality(tenant: Tenant, first: dt.date, last: dt.date, *,
@@ -317,31 +313,6 @@ def _rows(tallies: dict[tuple[str, str], Tally], dimension: str,
 
 # ── Legal terms ───────────────────────────────────────────────────────────────────────
 
-class _RoutesIncludeWmo(FunctionElement[bool]):
-    """The SQL of :func:`app.services.legal.routes_include_wmo`: a route of the decision has
-    the domain ``wmo``."""
-
-    inherit_cache = True
-    name = "routes_include_wmo"
-
-
-@compiles(_RoutesIncludeWmo, "postgresql")
-def _routes_include_wmo_pg(element: _RoutesIncludeWmo, compiler: Any, **kw: Any) -> str:
-    decision = compiler.process(element.clauses, **kw)
-    # Only a compiled column goes into the SQL text, never input (hence the noqa).
-    # Looking for the text "wmo" first is cheap and spares most decisions being parsed.
-    return (f"(strpos(CAST({decision} AS TEXT), '\"wmo\"') > 0 AND EXISTS (SELECT 1 FROM "  # noqa: S608
-            f"json_array_elements(COALESCE({decision} -> 'routes', '[]'::json)) AS route "
-            "WHERE route ->> 'domain' = 'wmo'))")
-
-
-@compiles(_RoutesIncludeWmo)
-def _routes_include_wmo_sqlite(element: _RoutesIncludeWmo, compiler: Any, **kw: Any) -> str:
-    decision = compiler.process(element.clauses, **kw)
-    return (f"EXISTS (SELECT 1 FROM json_each({decision}, '$.routes') AS route "  # noqa: S608
-            "WHERE json_extract(route.value, '$.domain') = 'wmo')")
-
-
 def _legal_facts(tenant: Tenant, first: dt.date, last: dt.date) -> list[ColumnElement[Any]]:
     """The conditions that narrow the requests to those that may have a term due in the
     period (the legal definition then decides which do): a term is due at least its weeks
@@ -352,8 +323,8 @@ def _legal_facts(tenant: Tenant, first: dt.date, last: dt.date) -> list[ColumnEl
     of_tenant = request.tenant_id == tenant.id
     melding = and_(
         of_tenant,
-        request.created_at >= _start_of(first - legal.WMO_INVESTIGATION - _ATW_SLACK),
-        request.created_at < _start_of(last - legal.WMO_INVESTIGATION + dt.timedelta(days=1)))
+        request.created_at >= day_start(first - legal.WMO_INVESTIGATION - _ATW_SLACK),
+        request.created_at < day_start(last - legal.WMO_INVESTIGATION + dt.timedelta(days=1)))
     application = and_(
         of_tenant, request.wmo_application_on.is_not(None),
         request.wmo_application_on >= first - legal.WMO_DECISION - _ATW_SLACK,
@@ -366,7 +337,7 @@ def _legal_facts(tenant: Tenant, first: dt.date, last: dt.date) -> list[ColumnEl
 
 _FACT_COLUMNS: Final = (
     dutch_day(SupportRequest.created_at),
-    _RoutesIncludeWmo(SupportRequest.decision),
+    routes_include("wmo"),
     SupportRequest.wmo_application_on,
     SupportRequest.wmo_investigation_done_on,
     SupportRequest.wmo_decision_on,

@@ -111,7 +111,7 @@ def _days(number: int) -> ColumnElement[int]:
 
 # --- Domains ------------------------------------------------------------------------------
 
-def _routes_include(domain: str) -> ColumnElement[bool]:
+def routes_include(domain: str) -> ColumnElement[bool]:
     """The request's routing decision has a route to ``domain``.
 
     A text match on the stored JSON, because parsing every decision takes about twice as
@@ -277,7 +277,7 @@ def filter_conditions(scope: Scope, qfilter: QueueFilter) -> list[ColumnElement[
         found.append(SupportRequest.channel == qfilter.channel)
     # The costly ones last: a route is matched in the stored decision, a referral looked up.
     if qfilter.domain:
-        found.append(or_(_routes_include(qfilter.domain), _has_referral(qfilter.domain)))
+        found.append(or_(routes_include(qfilter.domain), _has_referral(qfilter.domain)))
     if qfilter.deadline:
         found.append(_deadline_condition(scope, qfilter.deadline))
     return found
