@@ -61,6 +61,41 @@ def day_start(day: dt.date) -> dt.datetime:
         tzinfo=None)
 
 
+@dataclass(frozen=True, order=True)
+class Period:
+    """A calendar quarter in Dutch time."""
+
+    year: int
+    quarter: int  # 1..4
+
+    @property
+    def code(self) -> str:
+        return f"{self.year}-Q{self.quarter}"
+
+    @property
+    def first_day(self) -> dt.date:
+        return dt.date(self.year, 3 * self.quarter - 2, 1)
+
+    @property
+    def last_day(self) -> dt.date:
+        return self.next().first_day - dt.timedelta(days=1)
+
+    def next(self) -> Period:
+        return Period(self.year + self.quarter // 4, self.quarter % 4 + 1)
+
+    def previous(self) -> Period:
+        return Period(self.year - (self.quarter == 1), (self.quarter - 2) % 4 + 1)
+
+    def bounds(self) -> tuple[dt.datetime, dt.datetime]:
+        """The quarter as stored moments (naive UTC): from its first moment, up to and
+        without the first moment of the next."""
+        return day_start(self.first_day), day_start(self.next().first_day)
+
+    @classmethod
+    def of(cls, day: dt.date) -> Period:
+        return cls(day.year, (day.month - 1) // 3 + 1)
+
+
 def kings_day(year: int) -> dt.date:
     """The day the King's birthday is celebrated: 27 April, or the 26th when that is a
     Sunday."""

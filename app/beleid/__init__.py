@@ -11,7 +11,6 @@ from dataclasses import dataclass
 from typing import Any
 
 from flask import Blueprint, Response, abort, redirect, render_template, request, url_for
-from flask_babel import format_decimal
 from flask_login import current_user
 
 from app.auth import roles_required
@@ -20,10 +19,10 @@ from app.forms.figures import FiguresForm
 from app.i18n import _
 from app.models import Tenant
 from app.roles import FIGURES_ROLES
-from app.services import export
+from app.services import export, small_numbers
 from app.services import figures as service
 from app.services.legal import local_today
-from disclosure import Rules, Status
+from disclosure import Rules
 
 bp = Blueprint("beleid", __name__)
 
@@ -38,13 +37,7 @@ PERIOD_NAMES = {
 
 def cell_text(figure: service.Figure, rules: Rules) -> str:
     """A cell as the page and the downloads write it: a suppressed count in words."""
-    if figure.status is Status.SMALL:
-        return _("fewer than %(number)s", number=rules.min_count)
-    if figure.status is Status.HIDDEN or figure.value is None:
-        return _("hidden")
-    if isinstance(figure.value, float):
-        return format_decimal(figure.value, format="#,##0.0")
-    return format_decimal(figure.value)
+    return small_numbers.cell_text(figure, rules)
 
 
 # --- Charts ----------------------------------------------------------------------------------
@@ -116,7 +109,7 @@ def figures() -> Any:
     charts = {table.key: bar_chart(table, result.rules)
               for table in result.tables if table.chart} if result else {}
     return render_template("beleid/figures.html", form=form, result=result, charts=charts,
-                           periods=periods, cell_text=cell_text, filters=request.args,
+                           periods=periods, cell_text=cell_text,
                            table_keys=service.TABLE_KEYS)
 
 

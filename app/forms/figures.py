@@ -1,37 +1,21 @@
-"""The figures page's choices: a period and filters, read from the query string (a GET form,
-so a link or a bookmark holds them and nothing changes: no CSRF token)."""
+"""The figures page's choices: a period (:class:`app.forms.period.PeriodForm`) and filters,
+read from the query string."""
 
 from __future__ import annotations
 
 import datetime as dt
 from typing import Any
 
-from wtforms import SelectField, StringField
+from wtforms import SelectField
 
-from app.forms.base import BaseForm
+from app.forms.period import PeriodForm
 from app.i18n import _, _l
-from app.services.figures import MAX_DAYS, Choices, FigureFilter, quick_periods
+from app.services.figures import Choices, FigureFilter, quick_periods
 from app.vocabulary import AGE_BAND_LABELS, CHANNEL_LABELS, DOMAIN_LABELS, LIFE_AREA_LABELS
 from referral_rules.vocabulary import AGE_BANDS, CHANNELS, DOMAINS, LIFE_AREAS
 
-_DATE_FORMATS = ("%Y-%m-%d", "%d-%m-%Y")
 
-
-def _date(text: str) -> dt.date | None:
-    for pattern in _DATE_FORMATS:
-        try:
-            return dt.datetime.strptime(text, pattern).date()
-        except ValueError:
-            continue
-    return None
-
-
-class FiguresForm(BaseForm):
-    class Meta:
-        csrf = False
-
-    start = StringField(_l("First day"), render_kw={"type": "date"})
-    end = StringField(_l("Last day"), render_kw={"type": "date"})
+class FiguresForm(PeriodForm):
     wijk = SelectField(_l("District"), validate_choice=False)
     buurt = SelectField(_l("Neighbourhood"), validate_choice=False)
     domain = SelectField(_l("Domain"), validate_choice=False)
@@ -64,13 +48,7 @@ class FiguresForm(BaseForm):
     def figure_filter(self, choices: Choices, today: dt.date) -> FigureFilter | None:
         """The filter asked, or None with a message on each field that is not right (the
         page then shows no figures: none for a choice that is not one)."""
-        default_start, default_end = quick_periods(today)["this_quarter"]
-        start = self._day(self.start, default_start)
-        end = self._day(self.end, default_end)
-        if start and end and end < start:
-            self.end.errors = [_("The end of the period is before its start.")]
-        elif start and end and (end - start).days >= MAX_DAYS:
-            self.end.errors = [_("Choose a period of at most five years.")]
+        period = self.period(quick_periods(today)["this_quarter"])
         known = {"wijk": choices.wijken, "buurt": choices.buurten,
                  "domain": DOMAINS, "life_area": LIFE_AREAS, "channel": CHANNELS,
                  "team": {str(key) for key in choices.teams},
@@ -85,24 +63,14 @@ class FiguresForm(BaseForm):
         if not any(field.errors for field in self) and values["wijk"] and values["buurt"] \
                 and choices.wijk_of.get(values["buurt"]) != values["wijk"]:
             self.buurt.errors = [_("This neighbourhood is not in the chosen district.")]
-        if any(field.errors for field in self) or start is None or end is None:
+        if any(field.errors for field in self) or period is None:
             return None
         return FigureFilter(
-            start=start, end=end, wijk=values["wijk"], buurt=values["buurt"],
+            start=period[0], end=period[1], wijk=values["wijk"], buurt=values["buurt"],
             domain=values["domain"], life_area=values["life_area"], channel=values["channel"],
             team_id=int(values["team"]) if values["team"] else None,
             partner_id=int(values["partner"]) if values["partner"] else None,
             age_band=values["age_band"])
-
-    def _day(self, field: Any, default: dt.date) -> dt.date | None:
-        text = (field.data or "").strip()
-        if not text:
-            field.data = default.isoformat()
-            return default
-        day = _date(text)
-        if day is None:
-            field.errors = [_("Enter a date like 31-12-2026.")]
-        return day
 
 
 def _unknown(name: str) -> str:

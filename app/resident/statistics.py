@@ -8,13 +8,14 @@ from dataclasses import dataclass
 from typing import Any
 
 from flask import render_template, request
-from flask_babel import format_date, format_decimal, format_percent
+from flask_babel import format_date
 
 from app.i18n import _
 from app.resident import bp, tenant_or_404
 from app.services import public_statistics as service
+from app.services.small_numbers import cell_text
 from app.vocabulary import DOMAIN_LABELS, LIFE_AREA_LABELS
-from disclosure import Status
+from disclosure import Rules, Status
 from referral_rules.vocabulary import LIFE_AREAS
 
 
@@ -32,22 +33,16 @@ class TableRow:
     cells: list[Shown]
 
 
-def _shown(cell: Any, min_count: int, unit: str = "count") -> Shown:
-    if cell.status is Status.SMALL:
-        return Shown(_("fewer than %(number)s", number=min_count), "small")
-    if cell.status is Status.HIDDEN or cell.value is None:
-        return Shown(_("hidden"), "hidden")
-    if unit == "percent":
-        text = format_percent(cell.value / 100)
-    else:
-        text = format_decimal(cell.value)
-    return Shown(text, "shown")
+def _shown(cell: Any, rules: Rules, unit: str = "count") -> Shown:
+    status = {Status.SHOWN: "shown", Status.SMALL: "small"}.get(cell.status, "hidden")
+    if cell.value is None and status == "shown":
+        status = "hidden"
+    return Shown(cell_text(cell, rules, percent=unit == "percent"), status)
 
 
 def _layout(stats: service.PublicStatistics) -> dict[str, Any]:
     """The page's tables from the published lines: the overview (a row per place) and the
     life areas and referrals (a row per category, a column per place)."""
-    minimum = stats.rules.min_count
     places: list[service.Place | None] = [*stats.places, None]
     labels = [(place.name or _("No known district")) if place else _("Whole municipality")
               for place in places]
@@ -59,7 +54,7 @@ def _layout(stats: service.PublicStatistics) -> dict[str, Any]:
     def cell(index: int, figure: str, category: str | None = None) -> Shown:
         line = by_place[index][(figure, category)]
         unit = "percent" if figure == "share_helped" else "count"
-        return _shown(line, minimum, unit)
+        return _shown(line, stats.rules, unit)
 
     overview_figures = [("requests", None), ("closed", None), ("feedback", None),
                         ("share_helped", None), ("median_days", None)]

@@ -57,7 +57,7 @@ from sqlalchemy import (
 from sqlalchemy.dialects import postgresql
 from sqlalchemy.orm import aliased
 
-from app.calendar import day_start
+from app.calendar import Period, day_start
 from app.extensions import db
 from app.i18n import _
 from app.lifecycle import REFERRAL_STATES
@@ -78,8 +78,6 @@ from referral_rules.vocabulary import AGE_BANDS, CHANNELS, DOMAINS, LIFE_AREAS
 #: The task kinds some figures count (made by the rulesets and by the feedback service).
 TRANSITION_TASK = "transition_18"
 REOPEN_TASK = "reopen_request"
-#: The longest period one page covers.
-MAX_DAYS = 5 * 366
 #: The group of requests without a known district, neighbourhood or age.
 UNKNOWN = "unknown"
 _SECONDS_PER_DAY = 86400.0
@@ -148,19 +146,13 @@ def choices_for(tenant_id: int) -> Choices:
 
 def quick_periods(today: dt.date) -> dict[str, tuple[dt.date, dt.date]]:
     """This and last quarter, this and last year, for ``today`` (a Dutch day)."""
-    quarter_start = dt.date(today.year, 3 * ((today.month - 1) // 3) + 1, 1)
-    last_quarter_start = _add_months(quarter_start, -3)
+    quarter = Period.of(today)
     return {
-        "this_quarter": (quarter_start, _add_months(quarter_start, 3) - dt.timedelta(days=1)),
-        "last_quarter": (last_quarter_start, quarter_start - dt.timedelta(days=1)),
+        "this_quarter": (quarter.first_day, quarter.last_day),
+        "last_quarter": (quarter.previous().first_day, quarter.previous().last_day),
         "this_year": (dt.date(today.year, 1, 1), dt.date(today.year, 12, 31)),
         "last_year": (dt.date(today.year - 1, 1, 1), dt.date(today.year - 1, 12, 31)),
     }
-
-
-def _add_months(day: dt.date, months: int) -> dt.date:
-    index = day.year * 12 + day.month - 1 + months
-    return dt.date(index // 12, index % 12 + 1, 1)
 
 
 # --- What is shown ---------------------------------------------------------------------------
@@ -177,9 +169,6 @@ class Figure:
     @property
     def shown(self) -> bool:
         return self.status is Status.SHOWN
-
-
-NOT_SHOWN = Figure(Status.SMALL)
 
 
 @dataclass(frozen=True)

@@ -60,14 +60,14 @@ from typing import Any, Final
 
 from sqlalchemy import and_, func, select
 
-from app.calendar import day_start
+from app.calendar import Period, day_start
 from app.extensions import db
 from app.i18n import _
 from app.models import Area, Coverage, Partner, Referral, SupportRequest, Tenant
 from app.services.errors import InvalidInput, NotFound
 from app.services.export import csv_lines
-from app.services.public_statistics import InvalidPeriod, Period, parse_period
-from app.services.small_numbers import rules_for
+from app.services.public_statistics import InvalidPeriod, parse_period
+from app.services.small_numbers import rules_for, suppressed_text
 from app.vocabulary import DOMAIN_LABELS, FEEDBACK_LABELS, OUTCOME_LABELS, label
 from disclosure import Cell, Protected, Rules, Status, protect
 from referral_rules.vocabulary import DOMAINS, OUTCOMES
@@ -598,12 +598,9 @@ def _total_rows(protected: ProtectedPartner) -> tuple[StatementRow, ...]:
 
 def shown_value(cell: Cell, rules: Rules) -> str | int:
     """A protected cell as a reader sees it: its (rounded) number, "fewer than 10" or
-    "hidden"."""
-    if cell.status is Status.SMALL:
-        return _("fewer than %(number)s", number=rules.min_count)
-    if cell.status is Status.HIDDEN or cell.value is None:
-        return _("hidden")
-    return cell.value
+    "hidden" (:func:`app.services.small_numbers.suppressed_text`)."""
+    words = suppressed_text(cell, rules)
+    return cell.value if words is None else words
 
 
 def statement_csv(statement: PartnerStatement) -> Iterator[str]:

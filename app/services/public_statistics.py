@@ -74,7 +74,7 @@ from sqlalchemy import ColumnElement, Integer, Text, and_, case, cast, func, sel
 from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.sql.functions import FunctionElement
 
-from app.calendar import day_start
+from app.calendar import Period
 from app.calendar import today as local_today
 from app.extensions import db
 from app.i18n import _
@@ -97,41 +97,6 @@ _PERIOD = re.compile(r"(\d{4})-Q([1-4])")
 
 
 # --- Periods ------------------------------------------------------------------------------
-
-@dataclass(frozen=True, order=True)
-class Period:
-    """A calendar quarter in Dutch time."""
-
-    year: int
-    quarter: int  # 1..4
-
-    @property
-    def code(self) -> str:
-        return f"{self.year}-Q{self.quarter}"
-
-    @property
-    def first_day(self) -> dt.date:
-        return dt.date(self.year, 3 * self.quarter - 2, 1)
-
-    @property
-    def last_day(self) -> dt.date:
-        return self.next().first_day - dt.timedelta(days=1)
-
-    def next(self) -> Period:
-        return Period(self.year + self.quarter // 4, self.quarter % 4 + 1)
-
-    def previous(self) -> Period:
-        return Period(self.year - (self.quarter == 1), (self.quarter - 2) % 4 + 1)
-
-    def bounds(self) -> tuple[dt.datetime, dt.datetime]:
-        """The quarter as stored moments (naive UTC): from its first moment, up to and
-        without the first moment of the next."""
-        return day_start(self.first_day), day_start(self.next().first_day)
-
-    @classmethod
-    def of(cls, day: dt.date) -> Period:
-        return cls(day.year, (day.month - 1) // 3 + 1)
-
 
 #: The first quarter published: the Wmo 2015 and the Jeugdwet began on 1 January 2015.
 FIRST_PERIOD: Final = Period(2015, 1)

@@ -11,8 +11,11 @@ from __future__ import annotations
 
 from typing import Any
 
+from flask_babel import format_decimal, format_percent
+
+from app.i18n import _
 from app.models import Tenant
-from disclosure import Rules
+from disclosure import Rules, Status
 
 #: The defaults, and the loosest rules a tenant may set.
 DEFAULT = Rules()
@@ -42,3 +45,27 @@ def rules_for(tenant: Tenant) -> Rules:
     stored: dict[str, Any] = tenant.small_numbers or {}
     return Rules(min_count=int(stored.get("min_count", DEFAULT.min_count)),
                  rounding=int(stored.get("rounding", DEFAULT.rounding)))
+
+
+def suppressed_text(cell: Any, rules: Rules) -> str | None:
+    """The words for a published cell that shows no number ("fewer than 10", "hidden"), the
+    same on every page and in every download; None when it shows its number. ``cell``: a
+    cell of :func:`disclosure.protect` or anything with its ``status`` and ``value``."""
+    if cell.status is Status.SMALL:
+        return _("fewer than %(number)s", number=rules.min_count)
+    if cell.status is not Status.SHOWN or cell.value is None:
+        return _("hidden")
+    return None
+
+
+def cell_text(cell: Any, rules: Rules, *, percent: bool = False) -> str:
+    """A published cell as a reader sees it: its number in the current language (a share in
+    per cent with ``percent``, a fraction with one decimal), or :func:`suppressed_text`."""
+    words = suppressed_text(cell, rules)
+    if words is not None:
+        return words
+    if percent:
+        return format_percent(cell.value / 100)
+    if isinstance(cell.value, float):
+        return format_decimal(cell.value, format="#,##0.0")
+    return format_decimal(cell.value)
