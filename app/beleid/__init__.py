@@ -160,3 +160,7 @@ def download(key: str, file_format: str) -> Any:
     sheet = _sheet(tables[0], result.rules, wanted, numbers=False)
     lines = export.csv_lines(sheet.header, sheet.rows)
     return Response(lines, mimetype="text/csv", headers=headers)
+
+
+# The workspace's other pages register their routes on ``bp``.
+from app.beleid import outcomes, progression, punctuality  # noqa: E402, F401

@@ -1,0 +1,5 @@
+"""The workspace's progression page (being built)."""
+
+from __future__ import annotations
+
+from app.beleid import bp  # noqa: F401
