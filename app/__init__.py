@@ -59,6 +59,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     csrf.exempt(api_bp)
 
     from app import cli
+    from app.services import request_figures  # noqa: F401 - keeps the figures' rows after a flush
 
     cli.register(app)
     _register_template_helpers(app)

@@ -541,6 +541,44 @@ class ProgressionStep(Model):
     recorded_by_partner: Mapped[Partner | None] = relationship()
 
 
+class RequestFigure(Model):
+    """A request as the municipality's figures count it: one narrow row per request that is
+    not merged into another, kept by :mod:`app.services.request_figures` in the transaction
+    that changes the request or one of its referrals. No name, no story: the moments, the
+    groups it is counted in and the times from receipt, so a year of figures reads these
+    rows and not the requests. ``life_areas`` and ``referral_domains`` are bit sets in the
+    order of ``referral_rules.vocabulary.LIFE_AREAS`` and ``DOMAINS``; the times are
+    seconds from receipt (None: not got there yet)."""
+
+    __tablename__ = "request_figure"
+    __table_args__ = (
+        Index("ix_request_figure_received", "tenant_id", "received_at"),
+        Index("ix_request_figure_closed", "tenant_id", "closed_at",
+              postgresql_where=text("closed_at IS NOT NULL"),
+              sqlite_where=text("closed_at IS NOT NULL")),
+    )
+
+    request_id: Mapped[int] = mapped_column(
+        ForeignKey("support_request.id", ondelete="CASCADE"), primary_key=True,
+        autoincrement=False)
+    tenant_id: Mapped[int] = mapped_column(ForeignKey("tenant.id"))
+    received_at: Mapped[dt.datetime] = mapped_column(DateTime)
+    closed_at: Mapped[dt.datetime | None] = mapped_column(DateTime)
+    wijk_code: Mapped[str | None] = mapped_column(String(12))
+    buurt_code: Mapped[str | None] = mapped_column(String(12))
+    channel: Mapped[str] = mapped_column(String(16))
+    age_band: Mapped[str] = mapped_column(String(16))
+    team_id: Mapped[int] = mapped_column(Integer)
+    no_fixed_address: Mapped[bool] = mapped_column(Boolean)
+    life_areas: Mapped[int] = mapped_column(Integer)
+    referral_domains: Mapped[int] = mapped_column(Integer)
+    feedback: Mapped[str | None] = mapped_column(String(8))
+    first_contact_seconds: Mapped[float | None] = mapped_column(Float)
+    first_referral_seconds: Mapped[float | None] = mapped_column(Float)
+    first_acceptance_seconds: Mapped[float | None] = mapped_column(Float)
+    closure_seconds: Mapped[float | None] = mapped_column(Float)
+
+
 class Task(Model):
     """Something a person in the owning team must do."""
 

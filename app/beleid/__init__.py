@@ -100,16 +100,19 @@ def _read_form() -> tuple[FiguresForm, service.Choices, service.FigureFilter | N
 @bp.route("/")
 @roles_required(*FIGURES_ROLES)
 def figures() -> Any:
-    """The figures for a period and a filter; with a choice that is not right, the form
-    with its messages and no figures."""
+    """The figures for a period and a filter, the areas also on a map; with a choice that
+    is not right, the form with its messages and no figures."""
+    from app.beleid import maps
+
     form, choices, wanted = _read_form()
     result = service.figures(_tenant(), wanted, choices) if wanted is not None else None
     periods = [(name, str(title()), *service.quick_periods(local_today())[name])
                for name, title in PERIOD_NAMES.items()]
     charts = {table.key: bar_chart(table, result.rules)
               for table in result.tables if table.chart} if result else {}
+    area_map = maps.figures_map(current_user.tenant_id, result) if result else None
     return render_template("beleid/figures.html", form=form, result=result, charts=charts,
-                           periods=periods, cell_text=cell_text,
+                           area_map=area_map, periods=periods, cell_text=cell_text,
                            table_keys=service.TABLE_KEYS)
 
 

@@ -26,7 +26,7 @@ from app.models import (
     User,
     utcnow,
 )
-from app.services import access_log, audit, progression
+from app.services import access_log, audit, progression, request_figures
 from app.services.errors import Conflict, InvalidInput
 from app.services.referrals import owned_request, referral_for, request_for_staff
 
@@ -139,6 +139,7 @@ def _keep_first_contact(request: SupportRequest, happened_at: dt.datetime) -> No
     db.session.execute(update(SupportRequest).where(SupportRequest.id == request.id)
                        .values(first_contact_at=earliest, updated_at=SupportRequest.updated_at)
                        .execution_options(synchronize_session=False))
+    request_figures.refresh(db.session.connection(), [request.id])
 
 
 def record_bsn(user: User, request: SupportRequest, value: str) -> None:

@@ -45,10 +45,8 @@ from sqlalchemy import (
     ColumnElement,
     Float,
     Select,
-    Text,
     and_,
     case,
-    cast,
     exists,
     func,
     or_,
@@ -61,9 +59,11 @@ from app.calendar import Period, day_start
 from app.extensions import db
 from app.i18n import _
 from app.lifecycle import REFERRAL_STATES
-from app.models import Area, Partner, Referral, SupportRequest, Task, Team, Tenant, User
+from app.models import Area, Partner, Referral, RequestFigure, Task, Team, Tenant, User
 from app.services import audit
+from app.services.request_figures import DOMAIN_BITS, LIFE_AREA_BITS, has_bit
 from app.services.small_numbers import rules_for
+from app.sql import seconds_between
 from app.vocabulary import (
     AGE_BAND_LABELS,
     CHANNEL_LABELS,
@@ -245,46 +245,44 @@ def exported(user: User, wanted: FigureFilter, table: str, file_format: str) -> 
 
 # --- The queries -----------------------------------------------------------------------------
 
-
-def _has_life_area(code: str) -> ColumnElement[bool]:
-    """The request's life areas (a JSON list of codes) hold ``code``: a text match on the
-    stored list, exact because every code is quoted there and no code holds a quote."""
-    return cast(SupportRequest.life_areas, Text).like(f'%"{code}"%')
-
-
-def _age_band(code: str) -> ColumnElement[bool]:
-    low, high = next((low, high) for band, low, high in AGE_BANDS if band == code)
-    condition = SupportRequest.age >= low
-    return condition if high is None else and_(condition, SupportRequest.age <= high)
+#: The rows read: one per request, kept by :mod:`app.services.request_figures`.
+_F = RequestFigure
 
 
 class _Query:
-    """The filter's conditions in SQL, for requests and for their referrals."""
+    """The filter's conditions in SQL, on the requests' figure rows and on their referrals."""
 
     def __init__(self, tenant_id: int, wanted: FigureFilter) -> None:
         self.tenant_id = tenant_id
         self.wanted = wanted
         self.start, self.end = day_start(wanted.start), day_start(wanted.end + dt.timedelta(days=1))
         self.referral = self._referral_conditions(Referral)
-        self.request: list[ColumnElement[bool]] = [
-            SupportRequest.tenant_id == tenant_id, SupportRequest.merged_into_id.is_(None)]
+        self.request: list[ColumnElement[bool]] = [_F.tenant_id == tenant_id]
         if wanted.wijk:
-            self.request.append(SupportRequest.wijk_code == wanted.wijk)
+            self.request.append(_F.wijk_code == wanted.wijk)
         if wanted.buurt:
-            self.request.append(SupportRequest.buurt_code == wanted.buurt)
+            self.request.append(_F.buurt_code == wanted.buurt)
         if wanted.channel:
-            self.request.append(SupportRequest.channel == wanted.channel)
+            self.request.append(_F.channel == wanted.channel)
         if wanted.team_id is not None:
-            self.request.append(SupportRequest.owner_team_id == wanted.team_id)
+            self.request.append(_F.team_id == wanted.team_id)
         if wanted.life_area:
-            self.request.append(_has_life_area(wanted.life_area))
+            self.request.append(has_bit(_F.life_areas, LIFE_AREA_BITS[wanted.life_area]))
         if wanted.age_band:
-            self.request.append(_age_band(wanted.age_band))
-        if wanted.domain or wanted.partner_id is not None:
+            self.request.append(_F.age_band == wanted.age_band)
+        if wanted.domain:
+            self.request.append(has_bit(_F.referral_domains, DOMAIN_BITS[wanted.domain]))
+        if wanted.partner_id is not None:
             # An alias of its own: the queries of referrals select from Referral too.
             other = aliased(Referral)
-            self.request.append(exists().where(other.request_id == SupportRequest.id,
+            self.request.append(exists().where(other.request_id == _F.request_id,
                                                *self._referral_conditions(other)))
+
+    @property
+    def by_referral(self) -> bool:
+        """The filter chooses referrals (a domain or a partner): the times to the first
+        referral are those of its referrals, not of every referral of the request."""
+        return bool(self.wanted.domain) or self.wanted.partner_id is not None
 
     def _referral_conditions(self, referral: Any) -> list[ColumnElement[bool]]:
         conditions = [referral.tenant_id == self.tenant_id]
@@ -299,13 +297,13 @@ class _Query:
 
     @property
     def received(self) -> ColumnElement[bool]:
-        return self.in_period(SupportRequest.created_at)
+        return self.in_period(_F.received_at)
 
     def count_tasks(self, kinds: Sequence[str]) -> dict[str, int]:
         """Per kind, the requests of the filter with a task of that kind made in the period."""
         rows = db.session.execute(
             select(Task.kind, func.count(func.distinct(Task.request_id)))
-            .join(SupportRequest, SupportRequest.id == Task.request_id)
+            .join(_F, _F.request_id == Task.request_id)
             .where(Task.tenant_id == self.tenant_id, Task.kind.in_(kinds),
                    self.in_period(Task.created_at), *self.request)
             .group_by(Task.kind)).all()
@@ -327,15 +325,13 @@ class _Received:
 def _received(query: _Query) -> _Received:
     """One pass over the period's requests, grouped by neighbourhood, district, channel and
     age band (a few thousand groups at most); the breakdowns are sums over those groups."""
-    band = case(*((_age_band(code), code) for code, _low, _high in AGE_BANDS), else_=UNKNOWN)
     rows = db.session.execute(
-        select(SupportRequest.wijk_code, SupportRequest.buurt_code, SupportRequest.channel,
-               band, func.count(),
-               func.count(case((SupportRequest.no_fixed_address.is_(True), 1))),
-               *(func.count(case((_has_life_area(code), 1))) for code in LIFE_AREAS))
+        select(_F.wijk_code, _F.buurt_code, _F.channel, _F.age_band, func.count(),
+               func.count(case((_F.no_fixed_address.is_(True), 1))),
+               *(func.count(case((has_bit(_F.life_areas, bit), 1)))
+                 for bit in LIFE_AREA_BITS.values()))
         .where(*query.request, query.received)
-        .group_by(SupportRequest.wijk_code, SupportRequest.buurt_code, SupportRequest.channel,
-                  band)).all()
+        .group_by(_F.wijk_code, _F.buurt_code, _F.channel, _F.age_band)).all()
     received = _Received(Counter(), Counter(), Counter(), Counter(), Counter(), 0)
     no_fixed_address = 0
     for wijk, buurt, channel, age_band, count, without_address, *areas in rows:
@@ -352,7 +348,7 @@ def _referrals(query: _Query) -> tuple[Counter[str], Counter[str]]:
     """The filter's referrals made in the period, by state and by domain (one pass)."""
     rows = db.session.execute(
         select(Referral.state, Referral.domain, func.count(Referral.id))
-        .join(SupportRequest, SupportRequest.id == Referral.request_id)
+        .join(_F, _F.request_id == Referral.request_id)
         .where(*query.referral, *query.request, query.in_period(Referral.created_at))
         .group_by(Referral.state, Referral.domain)).all()
     states: Counter[str] = Counter()
@@ -373,12 +369,6 @@ class Distribution:
     count: int
     median: float | None
     p90: float | None
-
-
-def _seconds_between(earlier: Any, later: Any) -> ColumnElement[float]:
-    if db.session.get_bind().dialect.name == "postgresql":
-        return cast(func.extract("epoch", later - earlier), Float)
-    return (func.julianday(later) - func.julianday(earlier)) * _SECONDS_PER_DAY
 
 
 def percentile(sorted_values: Sequence[float], fraction: float) -> float | None:
@@ -420,22 +410,28 @@ def distributions(durations: Select[*tuple[Any, ...]]) -> dict[str, Distribution
             for key, (count, median, p90) in found.items()}
 
 
-def _durations(query: _Query) -> Select[float, float, float, float]:
+def _durations(query: _Query) -> Select[*tuple[Any, ...]]:
     """Per received request of the filter, the seconds from receipt to its first contact, its
-    first referral sent and accepted (of the filter's referrals), and its closure."""
+    first referral sent and accepted, and its closure: as stored, or (with a filter of
+    referrals) the first of the filter's referrals."""
+    if not query.by_referral:
+        return (select(_F.first_contact_seconds.label("first_contact"),
+                       _F.first_referral_seconds.label("first_referral"),
+                       _F.first_acceptance_seconds.label("first_acceptance"),
+                       _F.closure_seconds.label("closure"))
+                .where(*query.request, query.received))
     firsts = (select(Referral.request_id.label("request_id"),
                      func.min(Referral.sent_at).label("sent"),
                      func.min(Referral.accepted_at).label("accepted"))
-              .join(SupportRequest, SupportRequest.id == Referral.request_id)
+              .join(_F, _F.request_id == Referral.request_id)
               .where(*query.referral, *query.request, query.received)
               .group_by(Referral.request_id).subquery())
-    received = SupportRequest.created_at
     return (select(
-        _seconds_between(received, SupportRequest.first_contact_at).label("first_contact"),
-        _seconds_between(received, firsts.c.sent).label("first_referral"),
-        _seconds_between(received, firsts.c.accepted).label("first_acceptance"),
-        _seconds_between(received, SupportRequest.closed_at).label("closure"))
-        .outerjoin(firsts, firsts.c.request_id == SupportRequest.id)
+        _F.first_contact_seconds.label("first_contact"),
+        seconds_between(_F.received_at, firsts.c.sent).label("first_referral"),
+        seconds_between(_F.received_at, firsts.c.accepted).label("first_acceptance"),
+        _F.closure_seconds.label("closure"))
+        .outerjoin(firsts, firsts.c.request_id == _F.request_id)
         .where(*query.request, query.received))
 
 
@@ -525,12 +521,12 @@ def _replace_cell(table: Table, row: int, figure: Figure) -> Table:
 
 
 def _requests_table(query: _Query, rules: Rules) -> Table:
-    closed = query.in_period(SupportRequest.closed_at)
-    open_at_end = or_(SupportRequest.closed_at.is_(None), SupportRequest.closed_at >= query.end)
+    closed = query.in_period(_F.closed_at)
+    open_at_end = or_(_F.closed_at.is_(None), _F.closed_at >= query.end)
     received, closed_count, still_open = db.session.execute(
         select(func.count(case((query.received, 1))), func.count(case((closed, 1))),
                func.count(case((open_at_end, 1))))
-        .where(*query.request, SupportRequest.created_at < query.end)).one()
+        .where(*query.request, _F.received_at < query.end)).one()
     rows = (Row("received", _("Received in the period"), (_single(received, rules),)),
             Row("closed", _("Closed in the period"), (_single(closed_count, rules),)),
             Row("open", _("Open at the end of the period"), (_single(still_open, rules),)))

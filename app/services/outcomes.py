@@ -63,7 +63,8 @@ from sqlalchemy import and_, func, select
 from app.calendar import Period, day_start
 from app.extensions import db
 from app.i18n import _
-from app.models import Area, Coverage, Partner, Referral, SupportRequest, Tenant
+from app.models import Area, Coverage, Partner, Referral, SupportRequest, Tenant, User
+from app.services import audit
 from app.services.errors import InvalidInput, NotFound
 from app.services.export import csv_lines
 from app.services.public_statistics import InvalidPeriod, parse_period
@@ -600,7 +601,9 @@ def shown_value(cell: Cell, rules: Rules) -> str | int:
     """A protected cell as a reader sees it: its (rounded) number, "fewer than 10" or
     "hidden" (:func:`app.services.small_numbers.suppressed_text`)."""
     words = suppressed_text(cell, rules)
-    return cell.value if words is None else words
+    if words is not None or cell.value is None:
+        return words or ""
+    return cell.value
 
 
 def statement_csv(statement: PartnerStatement) -> Iterator[str]:
@@ -624,7 +627,18 @@ def statement_csv(statement: PartnerStatement) -> Iterator[str]:
     return csv_lines(header, [*meta, *lines])
 
 
+# ── Audit ─────────────────────────────────────────────────────────────────────────────
+
+def exported(user: User, statement: PartnerStatement, file_format: str) -> None:
+    """Audit that ``user`` downloaded ``statement`` (protected counts and the partner's own
+    reasons, no person's data) as ``file_format`` (``csv``, ``ods``); commit."""
+    audit.record("outcomes.exported", tenant_id=user.tenant_id, object_type="partner",
+                 object_id=statement.partner_id, actor=user, quarter=statement.quarter,
+                 format=file_format)
+    db.session.commit()
+
+
 __all__ = ["ANSWERS", "ENDED_OTHERWISE", "OTHER_DOMAINS", "Answers", "Ended", "Outcomes",
            "PartnerOutcomes", "PartnerStatement", "ProtectedOutcomes", "ProtectedPartner",
-           "StatementRow", "Wijk", "outcomes_by_partner", "parse_quarter", "partner_statement",
-           "shown_value", "statement_csv"]
+           "StatementRow", "Wijk", "exported", "outcomes_by_partner", "parse_quarter",
+           "partner_statement", "shown_value", "statement_csv"]

@@ -14,6 +14,11 @@ Who records:
   after completing it (the path often goes on after the day activities end).
 
 A wrongly recorded step is removed by the one who recorded it.
+
+The figures come in two forms: :func:`progression_figures` gives the exact counts (for the
+code that protects them), :func:`published_figures` the tables the municipality's workspace
+shows and downloads, every count through the small-number rules; :func:`exported` audits a
+download.
 """
 
 from __future__ import annotations
@@ -23,7 +28,7 @@ import statistics
 from collections import Counter, defaultdict
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Final
 
 from flask_babel import format_date
 from sqlalchemy import Date, String, func, select
@@ -36,10 +41,14 @@ from app.models import ProgressionStep, Referral, SupportRequest, Tenant, User
 from app.roles import PARTNER, TEAM_ROLES
 from app.services import audit
 from app.services.errors import Conflict, Forbidden, InvalidInput, NotFound
+from app.services.figures import Figure
 from app.services.legal import melding_date
 from app.services.referrals import receives
 from app.services.request_states import ensure_open
+from app.services.small_numbers import rules_for
 from app.vocabulary import PROGRESSION_STEP_LABELS, label
+from disclosure import Protected, Rules, Status, protect
+from disclosure import _Grid as _DisclosureGrid
 from referral_rules.vocabulary import PROGRESSION_DOMAINS, PROGRESSION_RANK, PROGRESSION_STEPS
 
 #: The referral states in which its receiver records steps: working with the person, or done
@@ -349,5 +358,228 @@ def _median(values: Iterable[int]) -> float | None:
     return float(statistics.median(values)) if values else None
 
 
-__all__ = ["RECORDING_STATES", "PathFigures", "ProgressionFigures", "Transition", "WijkPath",
-           "progression_figures", "record_step", "remove_step", "shows_path", "steps_of"]
+# --- Published figures -----------------------------------------------------------------------
+#
+# What the workspace shows of the path, every count protected with the tenant's rules
+# (``app.services.small_numbers.rules_for``) through ``disclosure``:
+#
+# - *people* (per wijk, and in total): people with a step dated in the period, split into
+#   those who moved on beyond their first step and the others; one table with its row and
+#   column totals. Beside it the median days between two consecutive steps of the wijk's
+#   moves, shown only for at least ``min_count`` moves;
+# - *moves*: the moves dated in the period, from the step before (rows) to the step after
+#   (columns), one table with its row and column totals. A person who goes back and forth
+#   counts once per move. A step to the same step is no move: the reader knows those cells
+#   are 0, so they are never counted on to hide another cell;
+# - *days*: the median days of each move of the table above, shown only where the move was
+#   made at least ``min_count`` times.
+
+#: The tables of the published figures, in the order of the page (their keys name the
+#: downloads).
+TABLE_KEYS: Final = ("people", "moves", "days")
+#: The row of the people without a known wijk (no fixed address, not placed, another map).
+UNKNOWN_WIJK: Final = "unknown"
+#: The audit action of a download of the published figures.
+EXPORTED_EVENT: Final = "progression.exported"
+
+
+@dataclass(frozen=True)
+class PathFilter:
+    """A period of Dutch days (both included) and, optionally, one wijk of the tenant."""
+
+    start: dt.date
+    end: dt.date
+    wijk: str | None = None
+
+    def params(self) -> dict[str, str]:
+        """The filter as query-string parameters (the form's names), an empty wijk left out."""
+        values = {"start": self.start.isoformat(), "end": self.end.isoformat()}
+        return {**values, "wijk": self.wijk} if self.wijk else values
+
+
+@dataclass(frozen=True)
+class PathRow:
+    code: str
+    label: str
+    #: Published figures; None where the figure cannot exist (a move to the same step).
+    cells: tuple[Figure | None, ...]
+
+
+@dataclass(frozen=True)
+class PathTable:
+    key: str
+    title: str
+    row_header: str
+    columns: tuple[str, ...]
+    rows: tuple[PathRow, ...]
+    total: PathRow | None = None
+
+
+@dataclass(frozen=True)
+class PublishedPath:
+    filter: PathFilter
+    rules: Rules
+    tables: tuple[PathTable, ...]
+
+    def table(self, key: str) -> PathTable | None:
+        return next((table for table in self.tables if table.key == key), None)
+
+
+def published_figures(tenant: Tenant, wanted: PathFilter,
+                      wijken: Mapping[str, str]) -> PublishedPath:
+    """The tables of the path for ``wanted``, protected with the tenant's rules (what each
+    one means: the comment above). ``wijken``: the tenant's wijken, code → name, in the
+    order of the rows; a request with a wijk code outside them counts as no known wijk.
+    One query (:func:`progression_figures`'s). Raises ValueError for a period that ends
+    before it begins."""
+    if wanted.end < wanted.start:
+        raise ValueError("the period ends before it begins")
+    rules = rules_for(tenant)
+    steps = _steps_in_period(tenant.id, wanted.start, wanted.end, wanted.wijk)
+    if wanted.wijk is not None:
+        names = {wanted.wijk: wijken.get(wanted.wijk, wanted.wijk)}
+    else:
+        names = {**wijken, UNKNOWN_WIJK: _("No district known (no fixed address, address "
+                                            "unknown, elsewhere)")}
+    groups: dict[str, list[_Step]] = {code: [] for code in names}
+    for row in steps:
+        groups[row.wijk_code if row.wijk_code in names else UNKNOWN_WIJK].append(row)
+    total = _figures(steps)
+    return PublishedPath(filter=wanted, rules=rules, tables=(
+        _people_table(names, {code: _figures(rows) for code, rows in groups.items()}, total,
+                      rules),
+        _moves_table(total, rules),
+        _days_table(total, rules)))
+
+
+def exported(user: User, wanted: PathFilter, table: str, file_format: str) -> None:
+    """Audit that ``user`` downloaded a table of the path's figures (aggregates, no person's
+    data) with this filter; commit."""
+    audit.record(EXPORTED_EVENT, tenant_id=user.tenant_id, object_type="tenant",
+                 object_id=user.tenant_id, actor=user, filter=wanted.params(), table=table,
+                 format=file_format)
+    db.session.commit()
+
+
+def _figure(cell: Any) -> Figure:
+    return Figure(cell.status, cell.value)
+
+
+def _moves(figures: PathFigures) -> int:
+    return sum(transition.count for transition in figures.transitions)
+
+
+def _median_figure(median: float | None, moves: int, rules: Rules) -> Figure:
+    """A median of ``moves`` moves: not shown for a group under the minimum."""
+    if moves < rules.min_count or median is None:
+        return Figure(Status.SMALL)
+    return Figure(Status.SHOWN, median)
+
+
+def _people_table(names: Mapping[str, str], by_group: Mapping[str, PathFigures],
+                  total: PathFigures, rules: Rules) -> PathTable:
+    codes = list(names)
+    counts = [[by_group[code].moved_on, by_group[code].people - by_group[code].moved_on]
+              for code in codes]
+    table = protect(counts, rules)
+    assert table.row_totals is not None and table.column_totals is not None
+    assert table.total is not None
+    rows = tuple(
+        PathRow(code, names[code], (
+            _figure(table.cells[r][0]), _figure(table.cells[r][1]),
+            _figure(table.row_totals[r]),
+            _median_figure(by_group[code].median_days, _moves(by_group[code]), rules)))
+        for r, code in enumerate(codes))
+    total_row = PathRow("total", _("Total"), (
+        _figure(table.column_totals[0]), _figure(table.column_totals[1]), _figure(table.total),
+        _median_figure(total.median_days, _moves(total), rules)))
+    return PathTable("people", _("People on the path, by district"), _("District"),
+                     (_("Moved on"), _("Not moved on (yet)"), _("People with a step"),
+                      _("Median days between two steps")), rows, total_row)
+
+
+def _step_labels() -> tuple[str, ...]:
+    return tuple(str(label(PROGRESSION_STEP_LABELS, step)) for step in PROGRESSION_STEPS)
+
+
+def _moves_table(total: PathFigures, rules: Rules) -> PathTable:
+    found = {(t.from_step, t.to_step): t.count for t in total.transitions}
+    counts = [[found.get((before, after), 0) for after in PROGRESSION_STEPS]
+              for before in PROGRESSION_STEPS]
+    table = protect_moves(counts, rules)
+    assert table.row_totals is not None and table.column_totals is not None
+    assert table.total is not None
+    rows = tuple(
+        PathRow(before, step_label, (
+            *(None if r == c else _figure(cell) for c, cell in enumerate(table.cells[r])),
+            _figure(table.row_totals[r])))
+        for r, (before, step_label) in enumerate(zip(PROGRESSION_STEPS, _step_labels(),
+                                                     strict=True)))
+    total_row = PathRow("total", _("Total"), (
+        *(_figure(cell) for cell in table.column_totals), _figure(table.total)))
+    return PathTable("moves", _("Moves from one step to another"),
+                     _("From (rows) / to (columns)"), (*_step_labels(), _("Total")), rows,
+                     total_row)
+
+
+def _days_table(total: PathFigures, rules: Rules) -> PathTable:
+    found = {(t.from_step, t.to_step): t for t in total.transitions}
+
+    def median(before: str, after: str) -> Figure | None:
+        if before == after:
+            return None
+        transition = found.get((before, after))
+        if transition is None:
+            return Figure(Status.SMALL)
+        return _median_figure(transition.median_days, transition.count, rules)
+
+    rows = tuple(
+        PathRow(before, step_label, tuple(median(before, after) for after in PROGRESSION_STEPS))
+        for before, step_label in zip(PROGRESSION_STEPS, _step_labels(), strict=True))
+    return PathTable("days", _("Median days from one step to the next"),
+                     _("From (rows) / to (columns)"), _step_labels(), rows)
+
+
+class _MovesGrid(_DisclosureGrid):
+    """``disclosure``'s grid, told that the reader knows the diagonal: a step to the same step
+    is no move, so those cells are 0 for certain. They are never suppressed themselves, and
+    a rectangle through one cannot move, so it hides nothing.
+
+    Without this the library would count the zeros as small cells: it would hide real
+    numbers to protect them, and lean on them to protect other cells, which a reader who
+    knows they are 0 undoes. (A ``known`` option of ``disclosure.protect`` is the place for
+    this; until it has one, the grid is told here.)"""
+
+    def __init__(self, rows: list[list[int]], min_count: int) -> None:
+        super().__init__(rows, min_count, published_rows=True, published_columns=True)
+        self.known = {(i, i) for i in range(min(self.R, self.C))}
+        for r, c in self.known:
+            self.small[r][c] = False
+
+    def _bounds(self, r: int, c: int) -> tuple[float, float]:
+        if (r, c) in self.known:
+            return 0.0, 0.0
+        return super()._bounds(r, c)
+
+
+def protect_moves(counts: Sequence[Sequence[int]], rules: Rules) -> Protected:
+    """:func:`disclosure.protect` of a square table of moves (from × to, same order) with its
+    row and column totals, whose diagonal is 0 by definition and known to be (its cells in
+    the result mean nothing). Raises ValueError for a table that is not square, or a move
+    to the same step."""
+    rows = [list(row) for row in counts]
+    if not rows or any(len(row) != len(rows) for row in rows):
+        raise ValueError("a table of moves is square")
+    if any(rows[i][i] for i in range(len(rows))):
+        raise ValueError("a step to the same step is no move")
+    if any(value < 0 for row in rows for value in row):
+        raise ValueError("counts cannot be negative")
+    grid = _MovesGrid(rows, rules.min_count)
+    grid.suppress()
+    return grid.result(rules)
+
+
+__all__ = ["EXPORTED_EVENT", "RECORDING_STATES", "TABLE_KEYS", "PathFigures", "PathFilter",
+           "PathRow", "PathTable", "ProgressionFigures", "PublishedPath", "Transition",
+           "WijkPath", "exported", "progression_figures", "protect_moves", "published_figures",
+           "record_step", "remove_step", "shows_path", "steps_of"]

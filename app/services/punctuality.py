@@ -71,7 +71,7 @@ from app.extensions import db
 from app.i18n import _
 from app.models import Partner, Referral, SupportRequest, Team, Tenant, User
 from app.roles import ADMIN, TEAM_LEAD
-from app.services import legal
+from app.services import audit, legal
 from app.services.calendars import calendar_for
 from app.services.errors import Forbidden, InvalidInput
 from app.services.queue.sql import routes_include
@@ -489,6 +489,18 @@ def _late_terms(tenant: Tenant, team: Team, first: dt.date, last: dt.date,
                            days_late=term.days_late, very_late=term.very_late)
 
 
+# ── Downloads ─────────────────────────────────────────────────────────────────────────
+
+def exported(user: User, first: dt.date, last: dt.date, table: str, file_format: str) -> None:
+    """Audit that ``user`` downloaded a table of punctuality figures (protected aggregates,
+    no person's data) of the period ``first``–``last``; commit."""
+    audit.record("punctuality.exported", tenant_id=user.tenant_id, object_type="tenant",
+                 object_id=user.tenant_id, actor=user,
+                 period={"start": first.isoformat(), "end": last.isoformat()}, table=table,
+                 format=file_format)
+    db.session.commit()
+
+
 __all__ = ["LEGAL_TERMS", "VERY_LATE_FACTOR", "LateItem", "LegalPunctuality",
-           "ReferralPunctuality", "Row", "Tally", "dutch_day", "late_items",
+           "ReferralPunctuality", "Row", "Tally", "dutch_day", "exported", "late_items",
            "legal_punctuality", "referral_punctuality"]

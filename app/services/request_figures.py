@@ -1,0 +1,185 @@
+"""The rows the municipality's figures read (:class:`app.models.RequestFigure`), and how they
+stay right.
+
+One narrow row per request that is not merged into another: when it came in and closed,
+the groups it counts in (district, neighbourhood, channel, age band, owning team, life
+areas, the domains of its referrals), the resident's feedback, and the seconds from receipt
+to the first contact, the first referral sent, the first referral accepted and closure. A
+year of figures reads a few tens of thousands of these instead of the wide requests with
+their referrals (``docs/benchmarks.md``: the figures bench).
+
+**How they stay right.** :func:`facts` is the one definition of a row, as SQL over the
+requests and their referrals. After every flush of a session that added, changed or
+deleted a request or a referral, the rows of the requests concerned are written again from
+that definition (:func:`refresh`), on the same connection and so in the same transaction:
+what is committed with a change is committed with its figures, and a rollback takes both
+back. A request merged into another as its duplicate has no row (it is not counted); a
+deleted request loses its row with it (``ON DELETE CASCADE``). A statement that changes
+requests without the ORM's unit of work (an ``UPDATE`` of its own) calls :func:`refresh`
+itself. :func:`rebuild` writes every row of a tenant from the definition (the migration and
+``flask figures rebuild`` use it, e.g. after data was loaded by hand) and
+:func:`differences` lists the requests whose row is not what the definition says
+(``flask figures check``; the tests compare after each kind of change).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Collection, Iterable
+from itertools import islice
+from typing import Any
+
+from sqlalchemy import (
+    ColumnElement,
+    Select,
+    Text,
+    and_,
+    case,
+    cast,
+    delete,
+    distinct,
+    event,
+    except_,
+    func,
+    insert,
+    literal,
+    select,
+)
+from sqlalchemy.engine import Connection
+from sqlalchemy.orm import Session
+
+from app.models import Referral, RequestFigure, SupportRequest
+from app.sql import seconds_between
+from referral_rules.vocabulary import AGE_BANDS, DOMAINS, LIFE_AREAS
+
+#: The bit of each life area and domain in the rows' bit sets.
+LIFE_AREA_BITS = {code: 1 << index for index, code in enumerate(LIFE_AREAS)}
+DOMAIN_BITS = {code: 1 << index for index, code in enumerate(DOMAINS)}
+#: The age band of a request without a known age.
+UNKNOWN_AGE = "unknown"
+#: Requests written again per statement (the IN list of one DELETE and INSERT).
+_CHUNK = 500
+
+_COLUMNS = ("request_id", "tenant_id", "received_at", "closed_at", "wijk_code", "buurt_code",
+            "channel", "age_band", "team_id", "no_fixed_address", "life_areas",
+            "referral_domains", "feedback", "first_contact_seconds", "first_referral_seconds",
+            "first_acceptance_seconds", "closure_seconds")
+
+
+def age_band_of(age: Any) -> ColumnElement[str]:
+    """The band of ``referral_rules.vocabulary.AGE_BANDS`` an age falls in, in SQL."""
+    whens = []
+    for code, low, high in AGE_BANDS:
+        condition = age >= low if high is None else and_(age >= low, age <= high)
+        whens.append((condition, code))
+    return case(*whens, else_=UNKNOWN_AGE)
+
+
+def has_bit(column: Any, bit: int) -> ColumnElement[bool]:
+    """The bit set ``column`` holds ``bit``."""
+    return column.op("&")(bit) != 0
+
+
+def _life_area_bits() -> ColumnElement[int]:
+    # A text match on the stored JSON list: every code is quoted there and no code holds a
+    # quote, so '"geld"' matches that code only.
+    listed = cast(SupportRequest.life_areas, Text)
+    total: ColumnElement[int] = literal(0)
+    for code, bit in LIFE_AREA_BITS.items():
+        total = total + case((listed.like(f'%"{code}"%'), bit), else_=0)
+    return total
+
+
+def facts(requests: ColumnElement[bool], referrals: ColumnElement[bool]
+          ) -> Select[*tuple[Any, ...]]:
+    """The rows of the requests ``requests`` selects (merged duplicates left out), in the
+    order of the table's columns; ``referrals`` narrows the referrals read to theirs (the
+    same requests: it only lets the database read fewer)."""
+    domain_bit = case(*((Referral.domain == code, bit) for code, bit in DOMAIN_BITS.items()),
+                      else_=0)
+    firsts = (select(Referral.request_id.label("request_id"),
+                     func.min(Referral.sent_at).label("sent"),
+                     func.min(Referral.accepted_at).label("accepted"),
+                     func.sum(distinct(domain_bit)).label("domains"))
+              .where(referrals).group_by(Referral.request_id).subquery())
+    received = SupportRequest.created_at
+    query: Select[*tuple[Any, ...]] = (select(
+        SupportRequest.id, SupportRequest.tenant_id, received, SupportRequest.closed_at,
+        SupportRequest.wijk_code, SupportRequest.buurt_code, SupportRequest.channel,
+        age_band_of(SupportRequest.age), SupportRequest.owner_team_id,
+        func.coalesce(SupportRequest.no_fixed_address, False), _life_area_bits(),
+        func.coalesce(firsts.c.domains, 0), SupportRequest.feedback,
+        seconds_between(received, SupportRequest.first_contact_at),
+        seconds_between(received, firsts.c.sent), seconds_between(received, firsts.c.accepted),
+        seconds_between(received, SupportRequest.closed_at))
+        .outerjoin(firsts, firsts.c.request_id == SupportRequest.id)
+        .where(requests, SupportRequest.merged_into_id.is_(None)))
+    return query
+
+
+def _write(connection: Connection, ids: list[int]) -> None:
+    connection.execute(delete(RequestFigure).where(RequestFigure.request_id.in_(ids)))
+    connection.execute(insert(RequestFigure).from_select(
+        _COLUMNS, facts(SupportRequest.id.in_(ids), Referral.request_id.in_(ids))))
+
+
+def refresh(connection: Connection, request_ids: Iterable[int]) -> None:
+    """Write the rows of these requests again from :func:`facts` (none for a merged or
+    deleted one), on ``connection``: in the caller's transaction."""
+    ids = iter(sorted(set(request_ids)))
+    while chunk := list(islice(ids, _CHUNK)):
+        _write(connection, chunk)
+
+
+def rebuild(session: Session, tenant_id: int | None = None) -> int:
+    """Write every row of ``tenant_id`` (None: of every tenant) again; returns how many
+    there are. The caller commits."""
+    connection = session.connection()
+    mine: ColumnElement[bool] = literal(True) if tenant_id is None else \
+        RequestFigure.tenant_id == tenant_id
+    connection.execute(delete(RequestFigure).where(mine))
+    requests = literal(True) if tenant_id is None else SupportRequest.tenant_id == tenant_id
+    referrals = literal(True) if tenant_id is None else Referral.tenant_id == tenant_id
+    connection.execute(insert(RequestFigure).from_select(_COLUMNS, facts(requests, referrals)))
+    return int(session.scalar(select(func.count()).select_from(RequestFigure).where(mine))
+               or 0)
+
+
+def differences(session: Session, tenant_id: int | None = None) -> list[int]:
+    """The requests whose stored row is not the one :func:`facts` gives (missing, left over
+    or different), in order; empty when every row is right."""
+    stored = select(*(getattr(RequestFigure, name) for name in _COLUMNS))
+    requests: ColumnElement[bool] = literal(True)
+    referrals: ColumnElement[bool] = literal(True)
+    if tenant_id is not None:
+        stored = stored.where(RequestFigure.tenant_id == tenant_id)
+        requests = SupportRequest.tenant_id == tenant_id
+        referrals = Referral.tenant_id == tenant_id
+    computed = facts(requests, referrals)
+    wrong: set[int] = set()
+    for first, second in ((stored, computed), (computed, stored)):
+        rows = except_(first, second).subquery()
+        wrong.update(session.scalars(select(rows.c[0])))
+    return sorted(wrong)
+
+
+def _concerned(objects: Collection[Any]) -> set[int]:
+    ids: set[int] = set()
+    for obj in objects:
+        if isinstance(obj, SupportRequest) and obj.id is not None:
+            ids.add(obj.id)
+        elif isinstance(obj, Referral) and obj.request_id is not None:
+            ids.add(obj.request_id)
+    return ids
+
+
+@event.listens_for(Session, "after_flush")
+def _after_flush(session: Session, _context: Any) -> None:
+    """Keep the rows of the requests this flush added, changed or deleted, or whose
+    referrals it did (the collections still hold what was flushed)."""
+    ids = _concerned([*session.new, *session.dirty, *session.deleted])
+    if ids:
+        refresh(session.connection(), ids)
+
+
+__all__ = ["DOMAIN_BITS", "LIFE_AREA_BITS", "UNKNOWN_AGE", "age_band_of", "differences",
+           "facts", "has_bit", "rebuild", "refresh"]

@@ -1,0 +1,74 @@
+"""The rows the figures read stay what their definition says after each kind of change, in
+the transaction of the change."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from sqlalchemy import select, update
+
+from app.extensions import db
+from app.models import Partner, RequestFigure, SupportRequest, Team
+from app.services import request_figures
+from tests import factories
+
+MAY = dt.datetime(2026, 5, 4, 9, 0)
+DAY = dt.timedelta(days=1)
+
+
+def _row(request_id: int) -> RequestFigure | None:
+    db.session.expire_all()
+    return db.session.get(RequestFigure, request_id)
+
+
+def test_each_change_of_a_request_or_its_referrals_keeps_its_row(app, demo):
+    noord = db.session.scalar(select(Team).where(Team.key == "noord"))
+    partner = db.session.scalar(select(Partner).where(Partner.key == "schuldhulp"))
+    request = factories.support_request(noord, created_at=MAY, wijk_code="WK999901",
+                                        age=17, life_areas=["geld", "contact"])
+    db.session.commit()
+    row = _row(request.id)
+    assert row is not None and row.age_band == "0-17" and row.referral_domains == 0
+    assert row.life_areas == (request_figures.LIFE_AREA_BITS["geld"]
+                              | request_figures.LIFE_AREA_BITS["contact"])
+    referral = factories.referral(request, "schulden", partner, state="sent", created_at=MAY,
+                                  sent_at=MAY + DAY)
+    db.session.commit()
+    row = _row(request.id)
+    assert row.referral_domains == request_figures.DOMAIN_BITS["schulden"]
+    assert row.first_referral_seconds == 86400 and row.first_acceptance_seconds is None
+    referral.accepted_at = MAY + 2 * DAY
+    request.closed_at, request.status = MAY + 4 * DAY, "closed"
+    db.session.commit()
+    row = _row(request.id)
+    assert row.first_acceptance_seconds == 2 * 86400 and row.closure_seconds == 4 * 86400
+    assert request_figures.differences(db.session) == []
+
+
+def test_a_rollback_takes_the_row_back_and_a_merged_request_has_none(app, demo):
+    noord = db.session.scalar(select(Team).where(Team.key == "noord"))
+    first = factories.support_request(noord, created_at=MAY)
+    second = factories.support_request(noord, created_at=MAY)
+    db.session.commit()
+    second.wijk_code = "WK999902"
+    db.session.flush()
+    db.session.rollback()
+    assert _row(second.id).wijk_code is None
+    second = db.session.get(SupportRequest, second.id)
+    second.merged_into_id = first.id
+    db.session.commit()
+    assert _row(second.id) is None and _row(first.id) is not None
+    assert request_figures.differences(db.session) == []
+
+
+def test_the_check_finds_a_row_changed_past_the_session_and_rebuild_mends_it(app, demo):
+    noord = db.session.scalar(select(Team).where(Team.key == "noord"))
+    request = factories.support_request(noord, created_at=MAY)
+    db.session.commit()
+    db.session.execute(update(SupportRequest).where(SupportRequest.id == request.id)
+                       .values(channel="telefoon").execution_options(synchronize_session=False))
+    db.session.commit()
+    assert request_figures.differences(db.session) == [request.id]
+    request_figures.rebuild(db.session)
+    db.session.commit()
+    assert request_figures.differences(db.session) == []
