@@ -455,7 +455,7 @@ def published_figures(tenant: Tenant, wanted: PathFilter,
 def exported(user: User, wanted: PathFilter, table: str, file_format: str) -> None:
     """Audit that ``user`` downloaded a table of the path's figures (aggregates, no person's
     data) with this filter; commit."""
-    audit.record(EXPORTED_EVENT, tenant_id=user.tenant_id, object_type="tenant",
+    audit.record("progression.exported", tenant_id=user.tenant_id, object_type="tenant",
                  object_id=user.tenant_id, actor=user, filter=wanted.params(), table=table,
                  format=file_format)
     db.session.commit()
