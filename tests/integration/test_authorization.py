@@ -80,7 +80,16 @@ def world(client, demo):
             "link": accounts.make_link_token(invited, link_id), "dead": dead.id, "mail": mail.id,
             "filter": saved.id, "notification": notice.id, "reply": reply,
             "day": day.id, "staff_step": staff_step, "partner_step": partner_step,
-            "figures_table": "requests"}
+            "figures_table": "requests", "partner_id": _partner_id("schuldhulp"),
+            "punctuality_table": "teams", "path_table": "people"}
+
+
+def _partner_id(key: str) -> int:
+    from app.models import Partner
+
+    found = db.session.scalar(select(Partner.id).where(Partner.key == key))
+    assert found is not None
+    return found
 
 
 EVERYONE = set(ROLES)
@@ -143,6 +152,17 @@ MATRIX = [
     ("GET", "/beleid/", FIGURES),
     ("GET", "/beleid/downloads/{figures_table}.csv", FIGURES),
     ("GET", "/beleid/downloads/{figures_table}.ods", FIGURES),
+    ("GET", "/beleid/punctuality", FIGURES),
+    ("GET", "/beleid/punctuality/downloads/{punctuality_table}.csv", FIGURES),
+    ("GET", "/beleid/punctuality/downloads/{punctuality_table}.ods", FIGURES),
+    ("GET", "/beleid/punctuality/late", {"lead_noord", "admin"}),
+    ("GET", "/beleid/outcomes", FIGURES),
+    ("GET", "/beleid/outcomes/{partner_id}/statement", FIGURES),
+    ("GET", "/beleid/outcomes/{partner_id}/statement.csv", FIGURES),
+    ("GET", "/beleid/outcomes/{partner_id}/statement.ods", FIGURES),
+    ("GET", "/beleid/progression", FIGURES),
+    ("GET", "/beleid/progression/downloads/{path_table}.csv", FIGURES),
+    ("GET", "/beleid/progression/downloads/{path_table}.ods", FIGURES),
     # Everyone with an account has their own account pages.
     ("GET", "/account", LOGGED_IN),
     ("GET", "/account/password", LOGGED_IN),
