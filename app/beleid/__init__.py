@@ -7,6 +7,8 @@ lays the protected numbers out (tables and SVG bar charts) and serves the downlo
 
 from __future__ import annotations
 
+import datetime as dt
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -116,13 +118,20 @@ def figures() -> Any:
                            table_keys=service.TABLE_KEYS)
 
 
-def _sheet(table: service.Table, rules: Rules, wanted: service.FigureFilter, *,
-           numbers: bool) -> export.Sheet:
-    """A table as a sheet, the period under it: numbers as numbers (``numbers``, .ods) or
-    as Dutch spreadsheets read them in a CSV file (no thousands separator, a decimal
-    comma); a suppressed count in the page's words, never its number."""
+#: What a cell says where no figure can be (a move from a step to the same step).
+NO_FIGURE = "–"
 
-    def value(figure: service.Figure) -> Any:
+
+def _sheet(table: Any, rules: Rules, start: dt.date, end: dt.date, *,
+           numbers: bool) -> export.Sheet:
+    """A table of the workspace (rows with a label and cells, an optional total) as a
+    sheet, the period under it: numbers as numbers (``numbers``, .ods) or as Dutch
+    spreadsheets read them in a CSV file (no thousands separator, a decimal comma); a
+    suppressed count in the page's words, never its number."""
+
+    def value(figure: service.Figure | None) -> Any:
+        if figure is None:
+            return NO_FIGURE
         if not figure.shown or figure.value is None:
             return cell_text(figure, rules)
         if numbers:
@@ -133,9 +142,38 @@ def _sheet(table: service.Table, rules: Rules, wanted: service.FigureFilter, *,
 
     rows: list[list[Any]] = [[row.label, *(value(cell) for cell in row.cells)]
                              for row in (*table.rows, *((table.total,) if table.total else ()))]
-    period = [_("Period"), _("%(start)s to %(end)s", start=wanted.start.isoformat(),
-                             end=wanted.end.isoformat())]
+    period = [_("Period"), _("%(start)s to %(end)s", start=start.isoformat(),
+                             end=end.isoformat())]
     return export.Sheet(table.title, [table.row_header, *table.columns], [*rows, [], period])
+
+
+def known_download(key: str, file_format: str, keys: Sequence[str]) -> None:
+    """404 unless ``key`` names a table (or, as .ods, ``all`` of them)."""
+    if key not in keys and not (key == "all" and file_format == "ods"):
+        abort(404)
+
+
+def back_to_page(endpoint: str) -> Any:
+    """A download asked with a choice that is not right: the page, which says what."""
+    query = request.query_string.decode("latin-1")
+    return redirect(url_for(endpoint) + (f"?{query}" if query else ""))
+
+
+def tables_download(tables: Sequence[Any], key: str, file_format: str, rules: Rules,
+                    start: dt.date, end: dt.date, *, name: str) -> Response:
+    """The table ``key`` (or, as .ods, every table: ``all``) of ``tables`` as a CSV or
+    OpenDocument file named ``name-key-start-end``."""
+    chosen = list(tables) if key == "all" else [t for t in tables if t.key == key]
+    filename = f"{name}-{key}-{start.isoformat()}-{end.isoformat()}.{file_format}"
+    headers = {"Content-Disposition": f'attachment; filename="{filename}"'}
+    if file_format == "ods":
+        sheets = [_sheet(table, rules, start, end, numbers=True) for table in chosen]
+        return Response(export.ods_document(sheets),
+                        mimetype="application/vnd.oasis.opendocument.spreadsheet",
+                        headers=headers)
+    sheet = _sheet(chosen[0], rules, start, end, numbers=False)
+    return Response(export.csv_lines(sheet.header, sheet.rows), mimetype="text/csv",
+                    headers=headers)
 
 
 @bp.route("/downloads/<key>.csv", defaults={"file_format": "csv"})
@@ -144,25 +182,14 @@ def _sheet(table: service.Table, rules: Rules, wanted: service.FigureFilter, *,
 def download(key: str, file_format: str) -> Any:
     """One table (or, as .ods, every table: ``all``) as a spreadsheet, with the page's
     filter. The download is an audit event."""
-    if key not in service.TABLE_KEYS and not (key == "all" and file_format == "ods"):
-        abort(404)
+    known_download(key, file_format, service.TABLE_KEYS)
     _form, choices, wanted = _read_form()
-    if wanted is None:  # the page says what is not right
-        query = request.query_string.decode("latin-1")
-        return redirect(url_for("beleid.figures") + (f"?{query}" if query else ""))
+    if wanted is None:
+        return back_to_page("beleid.figures")
     result = service.figures(_tenant(), wanted, choices)
-    tables = result.tables if key == "all" else [t for t in result.tables if t.key == key]
     service.exported(current_user._get_current_object(), wanted, key, file_format)
-    name = f"cijfers-{key}-{wanted.start.isoformat()}-{wanted.end.isoformat()}.{file_format}"
-    headers = {"Content-Disposition": f'attachment; filename="{name}"'}
-    if file_format == "ods":
-        sheets = [_sheet(table, result.rules, wanted, numbers=True) for table in tables]
-        return Response(export.ods_document(sheets),
-                        mimetype="application/vnd.oasis.opendocument.spreadsheet",
-                        headers=headers)
-    sheet = _sheet(tables[0], result.rules, wanted, numbers=False)
-    lines = export.csv_lines(sheet.header, sheet.rows)
-    return Response(lines, mimetype="text/csv", headers=headers)
+    return tables_download(result.tables, key, file_format, result.rules, wanted.start,
+                           wanted.end, name="cijfers")
 
 
 # The workspace's other pages register their routes on ``bp``.

@@ -19,18 +19,25 @@ from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from typing import Any
 
-from flask import Response, abort, redirect, render_template, request, url_for
+from flask import render_template, request, url_for
 from flask_login import current_user
 
 from app.auth import roles_required
-from app.beleid import PERIOD_NAMES, _sheet, _tenant, bp, cell_text
+from app.beleid import (
+    PERIOD_NAMES,
+    _tenant,
+    back_to_page,
+    bp,
+    cell_text,
+    known_download,
+    tables_download,
+)
 from app.forms.punctuality import LateItemsForm, PunctualityFilter, PunctualityForm
 from app.i18n import _, ngettext
 from app.models import Tenant
 from app.roles import ADMIN, FIGURES_ROLES, TEAM_LEAD
-from app.services import export
 from app.services import punctuality as service
-from app.services.figures import Figure, FigureFilter, Row, Table, choices_for, quick_periods
+from app.services.figures import Figure, Row, Table, choices_for, quick_periods
 from app.services.legal import local_today
 from app.services.small_numbers import rules_for
 from app.vocabulary import DOMAIN_LABELS, LEGAL_DEADLINE_LABELS, label
@@ -151,29 +158,15 @@ def punctuality() -> Any:
 def punctuality_download(key: str, file_format: str) -> Any:
     """One table (or, as .ods, every table: ``all``) as a spreadsheet, for the page's period.
     The download is an audit event."""
-    if key not in TABLE_KEYS and not (key == "all" and file_format == "ods"):
-        abort(404)
+    known_download(key, file_format, TABLE_KEYS)
     _form, wanted = _read_form()
-    if wanted is None:  # the page says what is not right
-        query = request.query_string.decode("latin-1")
-        return redirect(url_for("beleid.punctuality") + (f"?{query}" if query else ""))
+    if wanted is None:
+        return back_to_page("beleid.punctuality")
     result = punctuality_tables(_tenant(), wanted)
-    tables = result.tables if key == "all" else [t for t in result.tables if t.key == key]
     service.exported(current_user._get_current_object(), wanted.first, wanted.last, key,
                      file_format)
-    # The figures page's layout of a sheet: the period under the table.
-    period = FigureFilter(start=wanted.first, end=wanted.last)
-    name = (f"tijdigheid-{key}-{wanted.first.isoformat()}-{wanted.last.isoformat()}"
-            f".{file_format}")
-    headers = {"Content-Disposition": f'attachment; filename="{name}"'}
-    if file_format == "ods":
-        sheets = [_sheet(table, result.rules, period, numbers=True) for table in tables]
-        return Response(export.ods_document(sheets),
-                        mimetype="application/vnd.oasis.opendocument.spreadsheet",
-                        headers=headers)
-    sheet = _sheet(tables[0], result.rules, period, numbers=False)
-    return Response(export.csv_lines(sheet.header, sheet.rows), mimetype="text/csv",
-                    headers=headers)
+    return tables_download(result.tables, key, file_format, result.rules, wanted.first,
+                           wanted.last, name="tijdigheid")
 
 
 # --- The list of late items ------------------------------------------------------------------
