@@ -70,9 +70,7 @@ from dataclasses import dataclass
 from typing import Any, Final
 
 from flask import current_app
-from sqlalchemy import ColumnElement, Integer, Text, and_, case, cast, func, select
-from sqlalchemy.ext.compiler import compiles
-from sqlalchemy.sql.functions import FunctionElement
+from sqlalchemy import ColumnElement, Text, and_, case, cast, func, select
 
 from app.calendar import Period
 from app.calendar import today as local_today
@@ -81,6 +79,7 @@ from app.i18n import _
 from app.models import Area, Referral, SupportRequest, Tenant
 from app.services.errors import DomainError
 from app.services.small_numbers import rules_for
+from app.sql import elapsed_days
 from disclosure import Protected, Rules, Status, protect
 from referral_rules.vocabulary import DOMAINS, LIFE_AREAS, OWNER_DOMAIN
 
@@ -193,27 +192,6 @@ class PublicStatistics:
 
 # --- SQL ----------------------------------------------------------------------------------
 
-class _ElapsedDays(FunctionElement[int]):
-    """Whole days (24 hours, rounded down) from the first moment to the second."""
-
-    type = Integer()
-    inherit_cache = True
-    name = "elapsed_days"
-
-
-@compiles(_ElapsedDays, "postgresql")
-def _elapsed_days_pg(element: _ElapsedDays, compiler: Any, **kw: Any) -> str:
-    first, last = (compiler.process(clause, **kw) for clause in element.clauses)
-    return f"CAST(floor(extract(epoch FROM ({last} - {first})) / 86400) AS INTEGER)"
-
-
-@compiles(_ElapsedDays)
-def _elapsed_days_sqlite(element: _ElapsedDays, compiler: Any, **kw: Any) -> str:
-    first, last = (compiler.process(clause, **kw) for clause in element.clauses)
-    # Never negative (a request closes after it came in), so CAST rounds down.
-    return f"CAST(julianday({last}) - julianday({first}) AS INTEGER)"
-
-
 def _mentions(area: str) -> ColumnElement[int]:
     """1 when the request's life areas include ``area``, else 0.
 
@@ -270,7 +248,7 @@ def compute(tenant: Tenant, period: Period) -> PublicStatistics:
         sent.setdefault(wijk, {})[domain] = int(number)
 
     # Per wijk and whole day from receipt to closure: closed requests and their answers.
-    days = _ElapsedDays(SupportRequest.created_at, SupportRequest.closed_at)
+    days = elapsed_days(SupportRequest.created_at, SupportRequest.closed_at)
     closures: dict[str | None, list[tuple[int, int, int, int]]] = {}
     for wijk, day, number, helped, not_helped in db.session.execute(
             select(SupportRequest.wijk_code, days, func.count(),
