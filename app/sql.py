@@ -34,22 +34,19 @@ def _seconds_between_sqlite(element: seconds_between, compiler: Any, **kw: Any) 
     return f"((julianday({last}) - julianday({first})) * 86400.0)"
 
 
-class elapsed_days(FunctionElement[int]):  # noqa: N801 - used as a SQL function
-    """Whole days (24 hours, rounded down) from the first moment to the second; never
-    negative in use (a request closes after it came in)."""
+class whole_days(FunctionElement[int]):  # noqa: N801 - used as a SQL function
+    """Whole days (24 hours, rounded down) in a number of seconds of zero or more, such as
+    :class:`seconds_between` gives. The seconds are rounded to whole ones first, which
+    undoes SQLite's floating-point error in them (a day of ``julianday`` differences can
+    come out a hair under 86,400)."""
 
     type = Integer()
     inherit_cache = True
-    name = "elapsed_days"
+    name = "whole_days"
 
 
-@compiles(elapsed_days, "postgresql")
-def _elapsed_days_pg(element: elapsed_days, compiler: Any, **kw: Any) -> str:
-    first, last = (compiler.process(clause, **kw) for clause in element.clauses)
-    return f"CAST(floor(extract(epoch FROM ({last} - {first})) / 86400) AS INTEGER)"
-
-
-@compiles(elapsed_days)
-def _elapsed_days_sqlite(element: elapsed_days, compiler: Any, **kw: Any) -> str:
-    first, last = (compiler.process(clause, **kw) for clause in element.clauses)
-    return f"CAST(julianday({last}) - julianday({first}) AS INTEGER)"
+@compiles(whole_days)
+def _whole_days(element: whole_days, compiler: Any, **kw: Any) -> str:
+    (seconds,) = (compiler.process(clause, **kw) for clause in element.clauses)
+    # Both databases divide integers rounding down for numbers of zero and more.
+    return f"(CAST(round({seconds}) AS INTEGER) / 86400)"

@@ -12,7 +12,9 @@ figures read, so this gives them the values the services would have written: a r
 that left ``proposed`` was sent when it was made, answered one to ten days later, accepted
 when its state says so and ended when it was last changed; a request that was picked up had
 its first contact within three days; a third of the closed requests have the resident's
-answer (ja, deels, nee). One ``beleid`` account is added to the biggest municipality.
+answer (ja, deels, nee); the areas, points in the queue bench, become squares (a wijk)
+and grids of squares inside them (its buurten) for the map. One ``beleid`` account is
+added to the biggest municipality.
 
 Measured through the Flask test client, each URL warmed up and fetched --samples times: the
 figures page for the last twelve months, without and with two filters (a wijk and a life
@@ -87,9 +89,52 @@ def prepare(conninfo: str) -> None:
             count = conn.execute(statement).rowcount
             conn.commit()
             print(f"  {name:<20} {count:>10,} rows", flush=True)
+    with psycopg.connect(conninfo) as conn:
+        print(f"  {'area shapes':<20} {give_areas_shapes(conn):>10,} rows", flush=True)
     with psycopg.connect(conninfo, autocommit=True) as conn:
         conn.execute("VACUUM ANALYZE referral")
         conn.execute("VACUUM ANALYZE support_request")
+
+
+def give_areas_shapes(conn: Any) -> int:
+    """The queue bench stores every area as a point; the figures page draws them on its
+    map, so give each wijk a square of its own in Limburg and its buurten a grid inside it
+    (only areas that are still points: idempotent)."""
+    import json
+    import math
+    from collections import defaultdict
+
+    rows = conn.execute("""
+        SELECT id, tenant_id, kind, code, parent_code FROM area
+        WHERE kind IN ('wijk', 'buurt') AND geometry->>'type' = 'Point'
+        ORDER BY tenant_id, code""").fetchall()
+    corner: dict[tuple[int, str], tuple[float, float]] = {}
+    size = 0.02
+    buurten: dict[tuple[int, str], list[int]] = defaultdict(list)
+    squares: dict[int, tuple[float, float, float]] = {}
+    index: dict[int, int] = defaultdict(int)
+    for area_id, tenant, kind, code, parent in rows:
+        if kind == "wijk":
+            i = index[tenant]
+            index[tenant] += 1
+            corner[tenant, code] = (5.8 + size * (i % 5), 50.8 + size * (i // 5))
+            squares[area_id] = (*corner[tenant, code], size)
+        else:
+            buurten[tenant, parent].append(area_id)
+    for key, ids in buurten.items():
+        if key not in corner:
+            continue
+        x, y = corner[key]
+        per_row = math.ceil(math.sqrt(len(ids)))
+        step = size / per_row
+        for j, area_id in enumerate(ids):
+            squares[area_id] = (x + step * (j % per_row), y + step * (j // per_row), step)
+    for area_id, (x, y, d) in squares.items():
+        ring = [[x, y], [x + d, y], [x + d, y + d], [x, y + d], [x, y]]
+        conn.execute("UPDATE area SET geometry = %s::json WHERE id = %s",
+                     (json.dumps({"type": "Polygon", "coordinates": [ring]}), area_id))
+    conn.commit()
+    return len(squares)
 
 
 def last_quarter(today: dt.date) -> str:
@@ -139,13 +184,15 @@ def main() -> None:
         from app.services import request_figures
 
         started = time.perf_counter()
-        rows = request_figures.rebuild(db.session)
+        requests, referrals = request_figures.rebuild(db.session)
         db.session.commit()
-        print(f"  figure rows        {rows:>10,} rows {time.perf_counter() - started:6.1f} s")
+        print(f"  figure rows        {requests:>10,} requests, {referrals:,} referrals "
+              f"{time.perf_counter() - started:6.1f} s")
     import psycopg
 
     with psycopg.connect(conninfo, autocommit=True) as conn:
         conn.execute("VACUUM ANALYZE request_figure")
+        conn.execute("VACUUM ANALYZE referral_figure")
     warm = make_app(args.database_url)
     warm.test_client_class = IsolatedClient
 

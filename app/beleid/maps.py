@@ -10,6 +10,7 @@ real number. The table beside the map stays the accessible source of every numbe
 
 from __future__ import annotations
 
+import logging
 import threading
 from collections import OrderedDict
 from collections.abc import Sequence
@@ -68,12 +69,15 @@ class AreaMap:
 #: SQLite the ids may come back, the names or geometries rarely stay exactly as long).
 _Version = tuple[int, tuple[tuple[int, str, str, int], ...]]
 _cache_lock = threading.Lock()
-_cache: OrderedDict[tuple[int, str, str | None], tuple[_Version, ShapeMap]] = OrderedDict()
+_cache: OrderedDict[tuple[int, str, str | None], tuple[_Version, ShapeMap | None]] = (
+    OrderedDict())
+_log = logging.getLogger(__name__)
 
 
 def area_shapes(tenant_id: int, kind: str, parent_code: str | None = None) -> ShapeMap | None:
     """The drawing of the tenant's areas of ``kind`` ("wijk" or "buurt") on its newest map
-    of that kind, only those inside ``parent_code`` when given; None when there are none.
+    of that kind, only those inside ``parent_code`` when given; None when there are none
+    or when they cannot be drawn (a geometry that is not an area: logged).
 
     One small query reads the map's version (no geometry); the geometry is read and
     projected only when that version is not the one kept from an earlier page.
@@ -101,8 +105,15 @@ def area_shapes(tenant_id: int, kind: str, parent_code: str | None = None) -> Sh
     areas = db.session.execute(
         select(Area.code, Area.name, Area.geometry).where(*conditions).order_by(Area.code)
     ).all()
-    drawing = shapes([(code, name, geometry) for code, name, geometry in areas],
-                     width=MAP_WIDTH)
+    drawing: ShapeMap | None
+    try:
+        drawing = shapes([(code, name, geometry) for code, name, geometry in areas],
+                         width=MAP_WIDTH)
+    except ValueError as exc:
+        # A map that cannot be drawn (an area stored as a point, coordinates in another
+        # system) leaves the page without its map; the table beside it has every number.
+        _log.warning("no map of tenant %s's %s areas: %s", tenant_id, kind, exc)
+        drawing = None
     with _cache_lock:
         _cache[key] = (version, drawing)
         _cache.move_to_end(key)

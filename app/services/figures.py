@@ -49,17 +49,24 @@ from sqlalchemy import (
     case,
     exists,
     func,
-    or_,
     select,
 )
 from sqlalchemy.dialects import postgresql
-from sqlalchemy.orm import aliased
 
 from app.calendar import Period, day_start
 from app.extensions import db
 from app.i18n import _
 from app.lifecycle import REFERRAL_STATES
-from app.models import Area, Partner, Referral, RequestFigure, Task, Team, Tenant, User
+from app.models import (
+    Area,
+    Partner,
+    ReferralFigure,
+    RequestFigure,
+    Task,
+    Team,
+    Tenant,
+    User,
+)
 from app.services import audit
 from app.services.request_figures import DOMAIN_BITS, LIFE_AREA_BITS, has_bit
 from app.services.small_numbers import rules_for
@@ -245,38 +252,46 @@ def exported(user: User, wanted: FigureFilter, table: str, file_format: str) -> 
 
 # --- The queries -----------------------------------------------------------------------------
 
-#: The rows read: one per request, kept by :mod:`app.services.request_figures`.
+#: The rows read: one per request and one per referral, kept by
+#: :mod:`app.services.request_figures`; a referral's row carries its request's groups.
 _F = RequestFigure
+_R = ReferralFigure
 
 
 class _Query:
-    """The filter's conditions in SQL, on the requests' figure rows and on their referrals."""
+    """The filter's conditions in SQL, on the requests' and on the referrals' figure rows."""
 
     def __init__(self, tenant_id: int, wanted: FigureFilter) -> None:
         self.tenant_id = tenant_id
         self.wanted = wanted
         self.start, self.end = day_start(wanted.start), day_start(wanted.end + dt.timedelta(days=1))
-        self.referral = self._referral_conditions(Referral)
-        self.request: list[ColumnElement[bool]] = [_F.tenant_id == tenant_id]
-        if wanted.wijk:
-            self.request.append(_F.wijk_code == wanted.wijk)
-        if wanted.buurt:
-            self.request.append(_F.buurt_code == wanted.buurt)
-        if wanted.channel:
-            self.request.append(_F.channel == wanted.channel)
-        if wanted.team_id is not None:
-            self.request.append(_F.team_id == wanted.team_id)
-        if wanted.life_area:
-            self.request.append(has_bit(_F.life_areas, LIFE_AREA_BITS[wanted.life_area]))
-        if wanted.age_band:
-            self.request.append(_F.age_band == wanted.age_band)
+        #: The filter's referrals: of its requests, to its domain and partner.
+        self.referral = [*self._groups(_R), *self._referral_conditions(_R)]
+        #: The filter's requests (with a domain or partner: those with such a referral).
+        self.request = self._groups(_F)
         if wanted.domain:
             self.request.append(has_bit(_F.referral_domains, DOMAIN_BITS[wanted.domain]))
         if wanted.partner_id is not None:
-            # An alias of its own: the queries of referrals select from Referral too.
-            other = aliased(Referral)
-            self.request.append(exists().where(other.request_id == _F.request_id,
-                                               *self._referral_conditions(other)))
+            self.request.append(exists().where(_R.request_id == _F.request_id,
+                                               *self._referral_conditions(_R)))
+
+    def _groups(self, rows: Any) -> list[ColumnElement[bool]]:
+        """The conditions on the groups a request counts in, on either kind of row."""
+        wanted = self.wanted
+        conditions: list[ColumnElement[bool]] = [rows.tenant_id == self.tenant_id]
+        if wanted.wijk:
+            conditions.append(rows.wijk_code == wanted.wijk)
+        if wanted.buurt:
+            conditions.append(rows.buurt_code == wanted.buurt)
+        if wanted.channel:
+            conditions.append(rows.channel == wanted.channel)
+        if wanted.team_id is not None:
+            conditions.append(rows.team_id == wanted.team_id)
+        if wanted.life_area:
+            conditions.append(has_bit(rows.life_areas, LIFE_AREA_BITS[wanted.life_area]))
+        if wanted.age_band:
+            conditions.append(rows.age_band == wanted.age_band)
+        return conditions
 
     @property
     def by_referral(self) -> bool:
@@ -285,11 +300,11 @@ class _Query:
         return bool(self.wanted.domain) or self.wanted.partner_id is not None
 
     def _referral_conditions(self, referral: Any) -> list[ColumnElement[bool]]:
-        conditions = [referral.tenant_id == self.tenant_id]
+        conditions: list[ColumnElement[bool]] = []
         if self.wanted.domain:
             conditions.append(referral.domain == self.wanted.domain)
         if self.wanted.partner_id is not None:
-            conditions.append(referral.target_partner_id == self.wanted.partner_id)
+            conditions.append(referral.partner_id == self.wanted.partner_id)
         return conditions
 
     def in_period(self, column: Any) -> ColumnElement[bool]:
@@ -347,10 +362,9 @@ def _received(query: _Query) -> _Received:
 def _referrals(query: _Query) -> tuple[Counter[str], Counter[str]]:
     """The filter's referrals made in the period, by state and by domain (one pass)."""
     rows = db.session.execute(
-        select(Referral.state, Referral.domain, func.count(Referral.id))
-        .join(_F, _F.request_id == Referral.request_id)
-        .where(*query.referral, *query.request, query.in_period(Referral.created_at))
-        .group_by(Referral.state, Referral.domain)).all()
+        select(_R.state, _R.domain, func.count())
+        .where(*query.referral, query.in_period(_R.created_at))
+        .group_by(_R.state, _R.domain)).all()
     states: Counter[str] = Counter()
     domains: Counter[str] = Counter()
     for state, domain, count in rows:
@@ -420,12 +434,11 @@ def _durations(query: _Query) -> Select[*tuple[Any, ...]]:
                        _F.first_acceptance_seconds.label("first_acceptance"),
                        _F.closure_seconds.label("closure"))
                 .where(*query.request, query.received))
-    firsts = (select(Referral.request_id.label("request_id"),
-                     func.min(Referral.sent_at).label("sent"),
-                     func.min(Referral.accepted_at).label("accepted"))
-              .join(_F, _F.request_id == Referral.request_id)
-              .where(*query.referral, *query.request, query.received)
-              .group_by(Referral.request_id).subquery())
+    firsts = (select(_R.request_id.label("request_id"),
+                     func.min(_R.sent_at).label("sent"),
+                     func.min(_R.accepted_at).label("accepted"))
+              .where(*query.referral, query.in_period(_R.received_at))
+              .group_by(_R.request_id).subquery())
     return (select(
         _F.first_contact_seconds.label("first_contact"),
         seconds_between(_F.received_at, firsts.c.sent).label("first_referral"),
@@ -521,12 +534,17 @@ def _replace_cell(table: Table, row: int, figure: Figure) -> Table:
 
 
 def _requests_table(query: _Query, rules: Rules) -> Table:
-    closed = query.in_period(_F.closed_at)
-    open_at_end = or_(_F.closed_at.is_(None), _F.closed_at >= query.end)
-    received, closed_count, still_open = db.session.execute(
-        select(func.count(case((query.received, 1))), func.count(case((closed, 1))),
-               func.count(case((open_at_end, 1))))
-        .where(*query.request, _F.received_at < query.end)).one()
+    def count(*conditions: ColumnElement[bool]) -> Any:
+        return select(func.count()).where(*query.request, *conditions).scalar_subquery()
+
+    # Open at the end: received before it and not closed by then, that is still open now
+    # or closed after it; each count reads one index (the open and the closed rows').
+    before_end = _F.received_at < query.end
+    received, closed_count, open_now, closed_after = db.session.execute(select(
+        count(query.received), count(_F.closed_at.is_not(None), query.in_period(_F.closed_at)),
+        count(_F.closed_at.is_(None), before_end),
+        count(_F.closed_at.is_not(None), _F.closed_at >= query.end, before_end))).one()
+    still_open = open_now + closed_after
     rows = (Row("received", _("Received in the period"), (_single(received, rules),)),
             Row("closed", _("Closed in the period"), (_single(closed_count, rules),)),
             Row("open", _("Open at the end of the period"), (_single(still_open, rules),)))

@@ -14,8 +14,9 @@ and for the whole municipality:
 ``referrals``
     Referrals *sent* in the quarter (``Referral.sent_at``: to a partner or another team,
     whatever happened to them afterwards), by domain, in the wijk of their request. A
-    referral still waiting for the resident's consent has not been sent and is not counted.
-    The row total is the wijk's referrals; the column totals the municipality's per domain.
+    referral still waiting for the resident's consent has not been sent and is not counted,
+    nor is one that stayed with a duplicate merged into another request (as on the
+    workspace's figures page). The row total is the wijk's referrals; the column totals the municipality's per domain.
 ``closed``
     Requests closed in the quarter (``closed_at``), duplicates merged into another left out.
 ``feedback``
@@ -54,10 +55,11 @@ A web process keeps a quarter's figures for ``PUBLIC_STATISTICS_CACHE_SECONDS`` 
 by default; :func:`cached`), the time the API also lets caches keep them: a quarter that is
 over changes rarely, and a change (a late answer, a merge) shows within that time.
 
-Every figure is computed by three GROUP BY queries over the quarter's rows (no loop over
+Every figure is computed by three GROUP BY queries over the quarter's figure rows
+(:mod:`app.services.request_figures`, the rows the workspace's figures read too; no loop over
 requests in Python): the requests received per wijk with a count per life area, the
-referrals sent per wijk and domain (ix_referral_sent), and the closed requests per wijk and
-whole day with their answers, from which the median is read.
+referrals sent per wijk and domain, and the closed requests per wijk and whole day with
+their answers, from which the median is read. Each reads one index on PostgreSQL.
 """
 
 from __future__ import annotations
@@ -70,16 +72,17 @@ from dataclasses import dataclass
 from typing import Any, Final
 
 from flask import current_app
-from sqlalchemy import ColumnElement, Text, and_, case, cast, func, select
+from sqlalchemy import ColumnElement, and_, case, func, select
 
 from app.calendar import Period
 from app.calendar import today as local_today
 from app.extensions import db
 from app.i18n import _
-from app.models import Area, Referral, SupportRequest, Tenant
+from app.models import Area, ReferralFigure, RequestFigure, Tenant
 from app.services.errors import DomainError
+from app.services.request_figures import LIFE_AREA_BITS, has_bit
 from app.services.small_numbers import rules_for
-from app.sql import elapsed_days
+from app.sql import whole_days
 from disclosure import Protected, Rules, Status, protect
 from referral_rules.vocabulary import DOMAINS, LIFE_AREAS, OWNER_DOMAIN
 
@@ -192,14 +195,10 @@ class PublicStatistics:
 
 # --- SQL ----------------------------------------------------------------------------------
 
-def _mentions(area: str) -> ColumnElement[int]:
-    """1 when the request's life areas include ``area``, else 0.
-
-    A text match on the stored JSON list of codes, on both databases: each code is written
-    in double quotes and no code is part of another, so ``"geld"`` matches exactly."""
-    listed = cast(SupportRequest.life_areas, Text).like(f'%"{area}"%')
-    return case((listed, 1), else_=0)
-
+#: The rows read: the requests' and the referrals' figure rows
+#: (:mod:`app.services.request_figures`; merged duplicates have none).
+_F = RequestFigure
+_R = ReferralFigure
 
 def _count_if(condition: ColumnElement[bool]) -> ColumnElement[int]:
     return func.coalesce(func.sum(case((condition, 1), else_=0)), 0)
@@ -227,35 +226,32 @@ def _places(tenant: Tenant, codes_found: set[str | None]) -> tuple[Place, ...]:
 
 def compute(tenant: Tenant, period: Period) -> PublicStatistics:
     """The protected figures of ``tenant`` for ``period`` (see the module's docstring)."""
-    not_merged = SupportRequest.merged_into_id.is_(None)
-    of_tenant = SupportRequest.tenant_id == tenant.id
-
     received: dict[str | None, list[int]] = {}
     for wijk, total, *areas in db.session.execute(
-            select(SupportRequest.wijk_code, func.count(),
-                   *(func.coalesce(func.sum(_mentions(area)), 0) for area in LIFE_AREAS))
-            .where(of_tenant, not_merged, _in_period(SupportRequest.created_at, period))
-            .group_by(SupportRequest.wijk_code)):
+            select(_F.wijk_code, func.count(),
+                   *(_count_if(has_bit(_F.life_areas, LIFE_AREA_BITS[area]))
+                     for area in LIFE_AREAS))
+            .where(_F.tenant_id == tenant.id, _in_period(_F.received_at, period))
+            .group_by(_F.wijk_code)):
         received[wijk] = [int(total), *(int(n) for n in areas)]
 
     sent: dict[str | None, dict[str, int]] = {}
     for wijk, domain, number in db.session.execute(
-            select(SupportRequest.wijk_code, Referral.domain, func.count())
-            .join(SupportRequest, SupportRequest.id == Referral.request_id)
-            .where(Referral.tenant_id == tenant.id, _in_period(Referral.sent_at, period),
-                   of_tenant)
-            .group_by(SupportRequest.wijk_code, Referral.domain)):
+            select(_R.wijk_code, _R.domain, func.count())
+            .where(_R.tenant_id == tenant.id, _R.sent_at.is_not(None),
+                   _in_period(_R.sent_at, period))
+            .group_by(_R.wijk_code, _R.domain)):
         sent.setdefault(wijk, {})[domain] = int(number)
 
     # Per wijk and whole day from receipt to closure: closed requests and their answers.
-    days = elapsed_days(SupportRequest.created_at, SupportRequest.closed_at)
+    days = whole_days(_F.closure_seconds)
     closures: dict[str | None, list[tuple[int, int, int, int]]] = {}
     for wijk, day, number, helped, not_helped in db.session.execute(
-            select(SupportRequest.wijk_code, days, func.count(),
-                   _count_if(SupportRequest.feedback.in_(HELPED)),
-                   _count_if(SupportRequest.feedback.in_(NOT_HELPED)))
-            .where(of_tenant, not_merged, _in_period(SupportRequest.closed_at, period))
-            .group_by(SupportRequest.wijk_code, days)):
+            select(_F.wijk_code, days, func.count(), _count_if(_F.feedback.in_(HELPED)),
+                   _count_if(_F.feedback.in_(NOT_HELPED)))
+            .where(_F.tenant_id == tenant.id, _F.closed_at.is_not(None),
+                   _in_period(_F.closed_at, period))
+            .group_by(_F.wijk_code, days)):
         closures.setdefault(wijk, []).append((int(day), int(number), int(helped),
                                               int(not_helped)))
 

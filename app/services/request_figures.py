@@ -1,20 +1,26 @@
-"""The rows the municipality's figures read (:class:`app.models.RequestFigure`), and how they
-stay right.
+"""The rows the municipality's figures read (:class:`app.models.RequestFigure` and
+:class:`app.models.ReferralFigure`), and how they stay right.
 
 One narrow row per request that is not merged into another: when it came in and closed,
 the groups it counts in (district, neighbourhood, channel, age band, owning team, life
 areas, the domains of its referrals), the resident's feedback, and the seconds from receipt
 to the first contact, the first referral sent, the first referral accepted and closure. A
 year of figures reads a few tens of thousands of these instead of the wide requests with
-their referrals (``docs/benchmarks.md``: the figures bench).
+their referrals (``docs/benchmarks.md``: the figures bench). Beside it, one row per
+referral of such a request: its moments, state, domain and partner, and its request's
+groups, so that the referrals of a filter are counted without joining the requests. On
+PostgreSQL their indexes carry the columns the figures read (``INCLUDE``), so a period's
+figures are index-only scans.
 
-**How they stay right.** :func:`facts` is the one definition of a row, as SQL over the
-requests and their referrals. After every flush of a session that added, changed or
-deleted a request or a referral, the rows of the requests concerned are written again from
-that definition (:func:`refresh`), on the same connection and so in the same transaction:
+**How they stay right.** :func:`facts` and :func:`referral_facts` are the one definition
+of each kind of row, as SQL over the requests and their referrals. After every flush of a
+session that added, changed or deleted a request or a referral, the rows of the requests
+concerned (for a referral moved to another request: both requests) are written again from
+those definitions (:func:`refresh`), on the same connection and so in the same transaction:
 what is committed with a change is committed with its figures, and a rollback takes both
-back. A request merged into another as its duplicate has no row (it is not counted); a
-deleted request loses its row with it (``ON DELETE CASCADE``). A statement that changes
+back. A request merged into another as its duplicate has no rows (it is not counted, nor are
+the ended referrals that stay with it); a deleted request or referral loses its row with it
+(``ON DELETE CASCADE``). A statement that changes
 requests without the ORM's unit of work (an ``UPDATE`` of its own) calls :func:`refresh`
 itself. :func:`rebuild` writes every row of a tenant from the definition (the migration and
 ``flask figures rebuild`` use it, e.g. after data was loaded by hand) and
@@ -41,13 +47,14 @@ from sqlalchemy import (
     except_,
     func,
     insert,
+    inspect,
     literal,
     select,
 )
 from sqlalchemy.engine import Connection
 from sqlalchemy.orm import Session
 
-from app.models import Referral, RequestFigure, SupportRequest
+from app.models import Referral, ReferralFigure, RequestFigure, SupportRequest
 from app.sql import seconds_between
 from referral_rules.vocabulary import AGE_BANDS, DOMAINS, LIFE_AREAS
 
@@ -63,6 +70,9 @@ _COLUMNS = ("request_id", "tenant_id", "received_at", "closed_at", "wijk_code", 
             "channel", "age_band", "team_id", "no_fixed_address", "life_areas",
             "referral_domains", "feedback", "first_contact_seconds", "first_referral_seconds",
             "first_acceptance_seconds", "closure_seconds")
+_REFERRAL_COLUMNS = ("referral_id", "request_id", "tenant_id", "created_at", "sent_at",
+                     "accepted_at", "state", "domain", "partner_id", "received_at", "wijk_code",
+                     "buurt_code", "channel", "age_band", "team_id", "life_areas")
 
 
 def age_band_of(age: Any) -> ColumnElement[str]:
@@ -116,10 +126,35 @@ def facts(requests: ColumnElement[bool], referrals: ColumnElement[bool]
     return query
 
 
+def referral_facts(requests: ColumnElement[bool], referrals: ColumnElement[bool]
+                   ) -> Select[*tuple[Any, ...]]:
+    """The referral rows (:class:`app.models.ReferralFigure`) of the referrals ``referrals``
+    selects whose request ``requests`` selects and is not merged, in the order of the
+    table's columns: the referral's own moments and where it went, and the groups of its
+    request as :func:`facts` writes them."""
+    return (select(
+        Referral.id, Referral.request_id, Referral.tenant_id, Referral.created_at,
+        Referral.sent_at, Referral.accepted_at, Referral.state, Referral.domain,
+        Referral.target_partner_id, SupportRequest.created_at, SupportRequest.wijk_code,
+        SupportRequest.buurt_code, SupportRequest.channel, age_band_of(SupportRequest.age),
+        SupportRequest.owner_team_id, _life_area_bits())
+        .join(SupportRequest, SupportRequest.id == Referral.request_id)
+        .where(requests, referrals, SupportRequest.merged_into_id.is_(None)))
+
+
 def _write(connection: Connection, ids: list[int]) -> None:
+    # A referral's row under another request (it was moved) goes too, or its new one
+    # could not be written.
+    connection.execute(delete(ReferralFigure).where(
+        ReferralFigure.request_id.in_(ids)
+        | ReferralFigure.referral_id.in_(select(Referral.id).where(
+            Referral.request_id.in_(ids)).scalar_subquery())))
     connection.execute(delete(RequestFigure).where(RequestFigure.request_id.in_(ids)))
     connection.execute(insert(RequestFigure).from_select(
         _COLUMNS, facts(SupportRequest.id.in_(ids), Referral.request_id.in_(ids))))
+    connection.execute(insert(ReferralFigure).from_select(
+        _REFERRAL_COLUMNS,
+        referral_facts(SupportRequest.id.in_(ids), Referral.request_id.in_(ids))))
 
 
 def refresh(connection: Connection, request_ids: Iterable[int]) -> None:
@@ -130,35 +165,62 @@ def refresh(connection: Connection, request_ids: Iterable[int]) -> None:
         _write(connection, chunk)
 
 
-def rebuild(session: Session, tenant_id: int | None = None) -> int:
-    """Write every row of ``tenant_id`` (None: of every tenant) again; returns how many
-    there are. The caller commits."""
+def _of_tenant(tenant_id: int | None) -> tuple[ColumnElement[bool], ColumnElement[bool]]:
+    if tenant_id is None:
+        return literal(True), literal(True)
+    return SupportRequest.tenant_id == tenant_id, Referral.tenant_id == tenant_id
+
+
+def rebuild_requests(session: Session, tenant_id: int | None = None) -> int:
+    """Write every request row (:class:`RequestFigure`) of ``tenant_id`` (None: of every
+    tenant) again; returns how many there are. The caller commits."""
     connection = session.connection()
     mine: ColumnElement[bool] = literal(True) if tenant_id is None else \
         RequestFigure.tenant_id == tenant_id
     connection.execute(delete(RequestFigure).where(mine))
-    requests = literal(True) if tenant_id is None else SupportRequest.tenant_id == tenant_id
-    referrals = literal(True) if tenant_id is None else Referral.tenant_id == tenant_id
-    connection.execute(insert(RequestFigure).from_select(_COLUMNS, facts(requests, referrals)))
+    connection.execute(insert(RequestFigure).from_select(
+        _COLUMNS, facts(*_of_tenant(tenant_id))))
     return int(session.scalar(select(func.count()).select_from(RequestFigure).where(mine))
                or 0)
 
 
+def rebuild_referrals(session: Session, tenant_id: int | None = None) -> int:
+    """Write every referral row (:class:`ReferralFigure`) of ``tenant_id`` again; returns how
+    many there are. The caller commits."""
+    connection = session.connection()
+    mine: ColumnElement[bool] = literal(True) if tenant_id is None else \
+        ReferralFigure.tenant_id == tenant_id
+    connection.execute(delete(ReferralFigure).where(mine))
+    connection.execute(insert(ReferralFigure).from_select(
+        _REFERRAL_COLUMNS, referral_facts(*_of_tenant(tenant_id))))
+    return int(session.scalar(select(func.count()).select_from(ReferralFigure).where(mine))
+               or 0)
+
+
+def rebuild(session: Session, tenant_id: int | None = None) -> tuple[int, int]:
+    """Write every request and referral row of ``tenant_id`` (None: of every tenant) again;
+    returns how many of each there are. The caller commits."""
+    return rebuild_requests(session, tenant_id), rebuild_referrals(session, tenant_id)
+
+
 def differences(session: Session, tenant_id: int | None = None) -> list[int]:
-    """The requests whose stored row is not the one :func:`facts` gives (missing, left over
-    or different), in order; empty when every row is right."""
-    stored = select(*(getattr(RequestFigure, name) for name in _COLUMNS))
-    requests: ColumnElement[bool] = literal(True)
-    referrals: ColumnElement[bool] = literal(True)
-    if tenant_id is not None:
-        stored = stored.where(RequestFigure.tenant_id == tenant_id)
-        requests = SupportRequest.tenant_id == tenant_id
-        referrals = Referral.tenant_id == tenant_id
-    computed = facts(requests, referrals)
+    """The requests whose stored rows (the request's, its referrals') are not the ones
+    :func:`facts` and :func:`referral_facts` give (missing, left over or different), in
+    order; empty when every row is right."""
+    requests, referrals = _of_tenant(tenant_id)
+    pairs = []
+    for model, columns, definition, id_column in (
+            (RequestFigure, _COLUMNS, facts, 0), (ReferralFigure, _REFERRAL_COLUMNS,
+                                                  referral_facts, 1)):
+        stored = select(*(getattr(model, name) for name in columns))
+        if tenant_id is not None:
+            stored = stored.where(model.tenant_id == tenant_id)
+        pairs.append((stored, definition(requests, referrals), id_column))
     wrong: set[int] = set()
-    for first, second in ((stored, computed), (computed, stored)):
-        rows = except_(first, second).subquery()
-        wrong.update(session.scalars(select(rows.c[0])))
+    for stored, computed, id_column in pairs:
+        for first, second in ((stored, computed), (computed, stored)):
+            rows = except_(first, second).subquery()
+            wrong.update(session.scalars(select(rows.c[id_column])))
     return sorted(wrong)
 
 
@@ -167,8 +229,12 @@ def _concerned(objects: Collection[Any]) -> set[int]:
     for obj in objects:
         if isinstance(obj, SupportRequest) and obj.id is not None:
             ids.add(obj.id)
-        elif isinstance(obj, Referral) and obj.request_id is not None:
-            ids.add(obj.request_id)
+        elif isinstance(obj, Referral):
+            if obj.request_id is not None:
+                ids.add(obj.request_id)
+            # A referral moved to another request changes the figures of the one it left.
+            ids.update(old for old in inspect(obj).attrs.request_id.history.deleted
+                       if old is not None)
     return ids
 
 
@@ -182,4 +248,5 @@ def _after_flush(session: Session, _context: Any) -> None:
 
 
 __all__ = ["DOMAIN_BITS", "LIFE_AREA_BITS", "UNKNOWN_AGE", "age_band_of", "differences",
-           "facts", "has_bit", "rebuild", "refresh"]
+           "facts", "has_bit", "rebuild", "rebuild_referrals", "rebuild_requests",
+           "referral_facts", "refresh"]

@@ -47,10 +47,10 @@ def upgrade():
         batch_op.create_index('ix_request_figure_closed', ['tenant_id', 'closed_at'],
                               unique=False, postgresql_where=_CLOSED, sqlite_where=_CLOSED)
     # Every request's row, from the one definition the application keeps them with.
-    from app.services.request_figures import rebuild
+    from app.services.request_figures import rebuild_requests
 
     session = Session(bind=op.get_bind())
-    rebuild(session)
+    rebuild_requests(session)
     session.flush()
 
 

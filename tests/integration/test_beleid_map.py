@@ -209,6 +209,24 @@ def test_the_map_of_a_municipality_without_areas_is_left_out(app, demo):
     assert 'class="choropleth"' not in page
 
 
+def test_areas_that_cannot_be_drawn_leave_the_page_without_a_map_but_with_its_table(
+        app, known, caplog):
+    """An area stored as a point (data loaded by hand) is no area to colour: the page shows
+    its figures, the table of areas among them, and logs why the map is missing."""
+    from sqlalchemy import update
+
+    from app.models import Area
+
+    db.session.execute(update(Area).where(Area.tenant_id == known.id, Area.code == "WK999903")
+                       .values(geometry={"type": "Point", "coordinates": [6.0, 53.3]}))
+    db.session.commit()
+    with caplog.at_level("WARNING", logger="app.beleid.maps"):
+        page = _page(logged_in(app, BELEID))
+    assert 'class="choropleth"' not in page
+    assert "Requests received by district" in page and "Zuid" in page
+    assert "WK999903: a Point is not an area" in caplog.text
+
+
 # --- Kept between pages ----------------------------------------------------------------------
 
 

@@ -5,10 +5,10 @@ from __future__ import annotations
 
 import datetime as dt
 
-from sqlalchemy import select, update
+from sqlalchemy import func, select, update
 
 from app.extensions import db
-from app.models import Partner, RequestFigure, SupportRequest, Team
+from app.models import Partner, Referral, ReferralFigure, RequestFigure, SupportRequest, Team
 from app.services import request_figures
 from tests import factories
 
@@ -72,3 +72,100 @@ def test_the_check_finds_a_row_changed_past_the_session_and_rebuild_mends_it(app
     request_figures.rebuild(db.session)
     db.session.commit()
     assert request_figures.differences(db.session) == []
+
+
+def _referral_row(referral_id: int) -> ReferralFigure | None:
+    db.session.expire_all()
+    return db.session.get(ReferralFigure, referral_id)
+
+
+def test_a_referrals_row_carries_its_requests_groups_and_follows_both(app, demo):
+    noord = db.session.scalar(select(Team).where(Team.key == "noord"))
+    partner = db.session.scalar(select(Partner).where(Partner.key == "schuldhulp"))
+    request = factories.support_request(noord, created_at=MAY, wijk_code="WK999901", age=40,
+                                        life_areas=["geld"])
+    referral = factories.referral(request, "schulden", partner, state="sent", created_at=MAY,
+                                  sent_at=MAY + DAY)
+    db.session.commit()
+    row = _referral_row(referral.id)
+    assert row is not None
+    assert (row.request_id, row.domain, row.partner_id, row.state) == (
+        request.id, "schulden", partner.id, "sent")
+    assert (row.wijk_code, row.received_at, row.team_id) == ("WK999901", MAY, noord.id)
+    assert row.life_areas == request_figures.LIFE_AREA_BITS["geld"]
+    request = db.session.get(SupportRequest, request.id)
+    request.wijk_code = "WK999902"  # a change of the request alone
+    db.session.commit()
+    assert _referral_row(referral.id).wijk_code == "WK999902"
+    referral = db.session.get(type(referral), referral.id)
+    referral.state, referral.accepted_at = "accepted", MAY + 2 * DAY
+    db.session.commit()
+    row = _referral_row(referral.id)
+    assert (row.state, row.accepted_at) == ("accepted", MAY + 2 * DAY)
+    assert request_figures.differences(db.session) == []
+    db.session.delete(db.session.get(type(referral), referral.id))
+    db.session.commit()
+    assert _referral_row(referral.id) is None
+    assert request_figures.differences(db.session) == []
+
+
+def test_a_moved_referral_keeps_one_row_and_a_merged_requests_referrals_have_none(app, demo):
+    noord = db.session.scalar(select(Team).where(Team.key == "noord"))
+    partner = db.session.scalar(select(Partner).where(Partner.key == "schuldhulp"))
+    first = factories.support_request(noord, created_at=MAY, wijk_code="WK999901")
+    second = factories.support_request(noord, created_at=MAY, wijk_code="WK999902")
+    moved = factories.referral(second, "wonen", partner, state="sent", created_at=MAY,
+                               sent_at=MAY)
+    kept = factories.referral(second, "schulden", partner, state="sent", created_at=MAY,
+                              sent_at=MAY + DAY)
+    db.session.commit()
+    moved = db.session.get(type(moved), moved.id)
+    moved.request_id = first.id  # only the referral changes: its old row must go
+    db.session.commit()
+    row = _referral_row(moved.id)
+    assert (row.request_id, row.wijk_code) == (first.id, "WK999901")
+    left = _row(second.id)  # the request it left no longer counts it
+    assert left.referral_domains == request_figures.DOMAIN_BITS["schulden"]
+    assert left.first_referral_seconds == 86400
+    assert request_figures.differences(db.session) == []
+    second = db.session.get(SupportRequest, second.id)
+    second.merged_into_id = first.id
+    db.session.commit()
+    assert _referral_row(kept.id) is None and _referral_row(moved.id) is not None
+    assert request_figures.differences(db.session) == []
+
+
+def test_the_check_finds_a_referral_changed_past_the_session(app, demo):
+    noord = db.session.scalar(select(Team).where(Team.key == "noord"))
+    partner = db.session.scalar(select(Partner).where(Partner.key == "schuldhulp"))
+    request = factories.support_request(noord, created_at=MAY)
+    referral = factories.referral(request, "schulden", partner, state="sent", created_at=MAY)
+    db.session.commit()
+    db.session.execute(update(Referral).where(Referral.id == referral.id)
+                       .values(state="declined").execution_options(synchronize_session=False))
+    db.session.commit()
+    assert request_figures.differences(db.session) == [request.id]
+    assert request_figures.rebuild(db.session) == (db.session.scalar(
+        select(func.count()).select_from(RequestFigure)), db.session.scalar(
+        select(func.count()).select_from(ReferralFigure)))
+    db.session.commit()
+    assert _referral_row(referral.id).state == "declined"
+    assert request_figures.differences(db.session) == []
+
+
+def test_the_figures_commands_check_and_rebuild_the_rows(app, demo):
+    noord = db.session.scalar(select(Team).where(Team.key == "noord"))
+    request = factories.support_request(noord, created_at=MAY)
+    db.session.commit()
+    runner = app.test_cli_runner()
+    result = runner.invoke(args=["figures", "check", "--tenant", "demo"])
+    assert result.exit_code == 0 and "Every figure row is right." in result.output
+    db.session.execute(update(SupportRequest).where(SupportRequest.id == request.id)
+                       .values(channel="telefoon").execution_options(synchronize_session=False))
+    db.session.commit()
+    result = runner.invoke(args=["figures", "check"])
+    assert result.exit_code == 1 and f"differ: {request.id}" in result.output
+    result = runner.invoke(args=["figures", "rebuild", "--tenant", "demo"])
+    assert result.exit_code == 0 and "request rows" in result.output
+    assert runner.invoke(args=["figures", "check"]).exit_code == 0
+    assert _row(request.id).channel == "telefoon"
