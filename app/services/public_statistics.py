@@ -16,7 +16,8 @@ and for the whole municipality:
     whatever happened to them afterwards), by domain, in the wijk of their request. A
     referral still waiting for the resident's consent has not been sent and is not counted,
     nor is one that stayed with a duplicate merged into another request (as on the
-    workspace's figures page). The row total is the wijk's referrals; the column totals the municipality's per domain.
+    workspace's figures page). The row total is the wijk's referrals; the column totals the
+    municipality's per domain.
 ``closed``
     Requests closed in the quarter (``closed_at``), duplicates merged into another left out.
 ``feedback``

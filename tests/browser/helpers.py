@@ -9,6 +9,7 @@ follows ``INTAKE_STEPS``.
 from __future__ import annotations
 
 import re
+import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -25,8 +26,14 @@ REFERENCE = re.compile(r"WL-\d{4}-\d{6}")
 #: A request header that makes the test app answer a resident page with 429 Too Many
 #: Requests, as the rate limiter would (tests/browser/conftest.py).
 TOO_MANY = "X-Wijkloket-Test-Too-Many"
+#: How long the cookies of a staff login are used again for another test. A session ends
+#: after 30 minutes without a request (SESSION_IDLE_MINUTES), and the kept cookies are those
+#: of the moment of the login, so they are renewed well before that.
+LOGIN_KEPT_SECONDS = 10 * 60
 
 _AXE = Axe()
+#: (site address, e-mail address) → when the account logged in, and its browser's cookies.
+_logins: dict[tuple[str, str], tuple[float, list[dict[str, Any]]]] = {}
 
 
 @dataclass(frozen=True)
@@ -107,6 +114,58 @@ class Site:
                 SupportRequest.reference == reference))
             staff = session.scalar(select(User).where(User.team_id == request.owner_team_id))
             ask(staff, request, question)
+
+    def log_in(self, page: Any, email: str) -> None:
+        """``page``'s browser is logged in as the staff account ``email`` (a demo account, or
+        one made with its password and second factor as ``tests.factories.user`` makes it).
+
+        The login goes through the login pages in a browser of its own, as a person would:
+        the password, then the code of the authenticator app. Its cookies are kept and given
+        to the next tests that log in as the same account (for ``LOGIN_KEPT_SECONDS``), so
+        each account logs in about once per run; ``page`` keeps its own language.
+        """
+        key = (self.base_url, email.lower())
+        kept = _logins.get(key)
+        if kept is None or time.monotonic() - kept[0] > LOGIN_KEPT_SECONDS:
+            context = page.context.browser.new_context(base_url=self.base_url, locale="nl")
+            try:
+                self._log_in_with_the_login_pages(context.new_page(), email)
+                kept = (time.monotonic(), context.cookies())
+            finally:
+                context.close()
+            _logins[key] = kept
+        page.context.add_cookies(kept[1])
+
+    def _log_in_with_the_login_pages(self, page: Any, email: str) -> None:
+        """Type the password, then the account's current code. A code works once, so a
+        second login within its 30 seconds types the next one, with the app's TOTP clock
+        moved on to that code's window while it is checked (as ``tests.conftest.login``)."""
+        from unittest import mock
+
+        import pyotp
+        from sqlalchemy import func, select
+
+        from app import security
+        from app.models import User
+        from app.services.demo import DEMO_PASSWORD
+
+        page.goto("/login")
+        page.locator("#email").fill(email)
+        page.locator("#password").fill(DEMO_PASSWORD)
+        with page.expect_navigation():
+            page.locator("#password").press("Enter")
+        assert page.url.endswith("/login/code"), f"{email}: no code asked, at {page.url}"
+        with self.database() as session:
+            user_id, secret = session.execute(select(User.id, User.totp_secret).where(
+                func.lower(User.email) == email.lower())).one()
+            last = security.last_totp_step(user_id)
+        step = max(int(time.time() // security.TOTP_INTERVAL), (last or 0) + 1)
+        page.locator("#code").fill(pyotp.TOTP(secret).generate_otp(step))
+        with mock.patch.object(security, "totp_clock",
+                               return_value=step * security.TOTP_INTERVAL + 1), \
+                page.expect_navigation():
+            page.locator("#code").press("Enter")
+        assert "/login" not in page.url, f"{email} was not logged in: {page.url}"
 
     @contextmanager
     def database(self) -> Iterator[Any]:
