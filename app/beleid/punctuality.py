@@ -5,18 +5,20 @@ items behind the counts.
 
 What each count means is said in :mod:`app.services.punctuality`. It returns exact counts,
 so this module publishes them as the figures page does: every table through
-:func:`disclosure.protect` with the municipality's rules
-(:func:`app.services.small_numbers.rules_for`), a suppressed cell in words. The list of late
-items holds references only, for the team lead of the team concerned (and an administrator
-who names a team, as the service allows); a policy advisor, who sees aggregates only, is
-refused it and the attempt is logged (``roles_required`` does both).
+:mod:`disclosure` with the municipality's rules
+(:func:`app.services.small_numbers.rules_for`), a suppressed cell in words; the three tables
+of referral responses, which count the same referrals, are protected together
+(:func:`_protected`). The list of late items holds references only, for the team lead of the
+team concerned (and an administrator who names a team, as the service allows); a policy
+advisor, who sees aggregates only, is refused it and the attempt is logged
+(``roles_required`` does both).
 """
 
 from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from typing import Any
 
 from flask import render_template, request, url_for
@@ -41,7 +43,8 @@ from app.services.figures import Figure, Row, Table, choices_for, quick_periods
 from app.services.legal import local_today
 from app.services.small_numbers import rules_for
 from app.vocabulary import DOMAIN_LABELS, LEGAL_DEADLINE_LABELS, label
-from disclosure import Rules, Status, protect
+from disclosure import Protected, Rules, protect_linked
+from disclosure import Table as CountTable
 
 #: The tables, in the order of the page (their keys name the downloads): referral responses
 #: per team and per partner organisation asked to respond and per domain, and the Wmo's legal
@@ -66,15 +69,19 @@ def _columns() -> tuple[str, ...]:
             _("Open: not due yet"))
 
 
-def _table(key: str, title: str, row_header: str,
-           rows: Sequence[tuple[str, str, service.Tally]], rules: Rules) -> Table:
-    """One table of tallies, protected: the row totals are not published (a very late one is
-    also late, so a row does not add up), the column totals are, as its total row. No rows:
-    a table with none and no total."""
-    if not rows:
+#: The rows of a table: (code, name, tally).
+Rows = Sequence[tuple[str, str, service.Tally]]
+
+
+def _counts(rows: Rows) -> list[list[int]]:
+    return [[tally.on_time, tally.late, tally.very_late, tally.open] for _c, _n, tally in rows]
+
+
+def _shown(key: str, title: str, row_header: str, rows: Rows, grid: Protected | None) -> Table:
+    """One protected table of tallies as the page shows it: the column totals as its total
+    row. No rows: a table with none and no total."""
+    if grid is None:
         return Table(key, title, row_header, _columns(), (), None, chart=False)
-    grid = protect([[tally.on_time, tally.late, tally.very_late, tally.open]
-                    for _code, _name, tally in rows], rules, row_totals=False)
     assert grid.column_totals is not None
     shown = tuple(Row(code, name, tuple(Figure(cell.status, cell.value) for cell in cells))
                   for (code, name, _tally), cells in zip(rows, grid.cells, strict=True))
@@ -83,24 +90,23 @@ def _table(key: str, title: str, row_header: str,
     return Table(key, title, row_header, _columns(), shown, total, chart=False)
 
 
-def _one_total(tables: Sequence[Table]) -> list[Table]:
-    """The referral tables count one population: per domain every referral once, per team
-    and per partner each referral to a team or partner, so their totals add up across the
-    tables. Where one of them does not show a column's total (to protect its own small
-    cells), the others would give it away: that column's total is hidden in all of them."""
-    totals = [table.total for table in tables if table.total is not None]
-    if not totals:
-        return list(tables)
-    width = len(totals[0].cells)
-    hide = [not all(total.cells[c].shown for total in totals) for c in range(width)]
-    result = []
-    for table in tables:
-        if table.total is not None and any(hide):
-            cells = tuple(Figure(Status.HIDDEN) if hide[c] and cell.shown else cell
-                          for c, cell in enumerate(table.total.cells))
-            table = replace(table, total=replace(table.total, cells=cells))
-        result.append(table)
-    return result
+def _protected(tables: Sequence[Rows], rules: Rules) -> list[Protected | None]:
+    """Tables of tallies protected together (None for one without rows). The row totals are
+    not published (a very late one is also late, so a row does not add up), the column
+    totals are.
+
+    With more than one, the tables count the same referrals: per domain every referral
+    once, per team and per partner each referral to a team or a partner (the referral
+    service sets one of them), so per column the teams' total and the partners' make the
+    domains'. A reader puts them side by side, so where one table suppresses a column's
+    total every table does, and each protects it (:func:`disclosure.protect_linked`):
+    hiding it afterwards would not do, the table's own cells add up to it."""
+    filled = [rows for rows in tables if rows]
+    links = [[(index, (len(rows), column)) for index, rows in enumerate(filled)]
+             for column in range(len(_columns()))] if len(filled) > 1 else []
+    protected = iter(protect_linked(
+        [CountTable(_counts(rows), row_totals=False) for rows in filled], links, rules))
+    return [next(protected) if rows else None for rows in tables]
 
 
 def punctuality_tables(tenant: Tenant, wanted: PunctualityFilter) -> Punctuality:
@@ -114,16 +120,19 @@ def punctuality_tables(tenant: Tenant, wanted: PunctualityFilter) -> Punctuality
 
     by_domain = [(row.key, label(DOMAIN_LABELS, row.key), row.tally)
                  for row in referrals.by_domain]
-    tables = _one_total([
-        _table("teams", _("Referral responses per team asked to respond"), _("Team"),
-               named(referrals.by_team), rules),
-        _table("partners", _("Referral responses per partner organisation"),
-               _("Partner organisation"), named(referrals.by_partner), rules),
-        _table("domains", _("Referral responses per domain"), _("Domain"), by_domain,
-               rules),
-    ])
-    tables.append(_table("legal_terms", _("Wmo legal terms per owning team"),
-                         _("Owning team"), named(terms.by_team), rules))
+    referral_tables = [
+        ("teams", _("Referral responses per team asked to respond"), _("Team"),
+         named(referrals.by_team)),
+        ("partners", _("Referral responses per partner organisation"),
+         _("Partner organisation"), named(referrals.by_partner)),
+        ("domains", _("Referral responses per domain"), _("Domain"), by_domain),
+    ]
+    protected = _protected([rows for *_names, rows in referral_tables], rules)
+    tables = [_shown(*table, grid) for table, grid in zip(referral_tables, protected,
+                                                          strict=True)]
+    legal_terms = named(terms.by_team)
+    tables.append(_shown("legal_terms", _("Wmo legal terms per owning team"),
+                         _("Owning team"), legal_terms, _protected([legal_terms], rules)[0]))
     return Punctuality(wanted=wanted, rules=rules, tables=tuple(tables))
 
 

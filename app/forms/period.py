@@ -12,6 +12,8 @@ from wtforms import StringField
 
 from app.forms.base import BaseForm
 from app.i18n import _, _l
+from app.services.errors import InvalidInput
+from app.services.periods import check_period
 
 #: The longest period one page covers.
 MAX_DAYS = 5 * 366
@@ -41,10 +43,14 @@ class PeriodForm(BaseForm):
         """The period asked, or None with a message on the field that is not right."""
         start = self._day(self.start, default[0])
         end = self._day(self.end, default[1])
-        if start and end and end < start:
-            self.end.errors = [_("The end of the period is before its start.")]
-        elif start and end and (end - start).days >= MAX_DAYS:
-            self.end.errors = [_("Choose a period of at most five years.")]
+        try:
+            if start and end:
+                check_period(start, end)  # the services' own check, and its message
+        except InvalidInput as problem:
+            self.end.errors = [str(problem)]
+        else:
+            if start and end and (end - start).days >= MAX_DAYS:
+                self.end.errors = [_("Choose a period of at most five years.")]
         if start is None or end is None or self.end.errors:
             return None
         return start, end

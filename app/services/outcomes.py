@@ -15,7 +15,8 @@ team are not a partner's results). A referral belongs to the period in which it 
     Referrals to the partner that the partner handed back (``returned``, after accepting)
     or refused (``declined``) in the period. Their reasons are the partner's own words
     (``Referral.state_reason``), grouped by their text (white space evened out) and counted;
-    they appear in the per-partner statement only, never in the overview.
+    they appear in the per-partner statement only, never in the overview (which is
+    protected knowing them: the two are read side by side).
 ``answers`` (ja / deels / nee) and ``share helped``
     *Requests* (not referrals) with at least one referral to the partner completed in the
     period whose resident answered the feedback question after closure, whenever they did,
@@ -36,29 +37,42 @@ referrals of one domain; both are checked (a code of another municipality is ref
 Small numbers. The functions return exact counts (:class:`Outcomes`); what is shown to the
 municipality goes through :meth:`Outcomes.protected` (and :func:`partner_statement`, which
 only returns protected counts), with the tenant's rules
-(:func:`app.services.small_numbers.rules_for`) and :func:`disclosure.protect`. Each
-partner's tables are protected on their own: every referral goes to one partner, so no
-count adds up across partners, and no municipality-wide total is published here. A
-partner's tables that share their totals (completed by outcome per wijk and per domain;
-returned and declined per wijk and per reason) show a shared total only where every one of
-them can: where one hides it, all do. A share helped is computed from the published
-(rounded) counts, never from the exact ones, and is not shown when its base is.
+(:func:`app.services.small_numbers.rules_for`) and :mod:`disclosure`. Each partner's tables
+are protected on their own: every referral goes to one partner, so no count adds up across
+partners, and no municipality-wide total is published here. A partner's tables that share
+their totals are protected together (:func:`disclosure.protect_linked`), so that a reader
+who puts them side by side works out nothing either:
 
-Fast on a million requests: two GROUP BY queries for the overview (the referrals ended in
-the period by partner, wijk, domain, state and outcome; the distinct requests with completed
-referrals by partner, wijk and answer), one more for a statement's reasons. What leaves the
-database is one row per combination, never one per referral or request.
+- completed by outcome per wijk and per domain: the same referrals, so the same total per
+  outcome and the same total;
+- returned and declined per wijk (the overview, and the statement's totals) and per reason
+  (the statement): a state's reasons add up to its total. Each reason listed was given at
+  least once, and the reader knows it; a state without reasons says that its total is 0,
+  so that column is known (and written, like any count under the minimum, in words). A
+  list of reasons that no suppression can protect (nine reasons under a total under ten:
+  each was given once), or lists that pin the table down together, are left out of the
+  statement, which says so.
+
+Where one of a shared total's tables suppresses it, all do, and each protects it. A share
+helped is computed from the published (rounded) counts, never from the exact ones, and is
+not shown when its base is.
+
+Fast on a million requests: three GROUP BY queries (the referrals ended in the period by
+partner, wijk, domain, state and outcome; the returned and declined ones by partner, state
+and reason; the distinct requests with completed referrals by partner, wijk and answer).
+What leaves the database is one row per combination, never one per referral or request.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 from collections import defaultdict
-from collections.abc import Iterator, Sequence
-from dataclasses import dataclass, replace
+from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Set as AbstractSet
+from dataclasses import dataclass
 from typing import Any, Final
 
-from sqlalchemy import and_, func, select
+from sqlalchemy import func, select
 
 from app.calendar import Period, day_start
 from app.extensions import db
@@ -67,10 +81,11 @@ from app.models import Area, Coverage, Partner, Referral, SupportRequest, Tenant
 from app.services import audit
 from app.services.errors import InvalidInput, NotFound
 from app.services.export import csv_lines
+from app.services.periods import check_period
 from app.services.public_statistics import InvalidPeriod, parse_period
 from app.services.small_numbers import rules_for, suppressed_text
 from app.vocabulary import DOMAIN_LABELS, FEEDBACK_LABELS, OUTCOME_LABELS, label
-from disclosure import Cell, Protected, Rules, Status, protect
+from disclosure import Cell, Position, Protected, Rules, Status, Table, protect, protect_linked
 from referral_rules.vocabulary import DOMAINS, OUTCOMES
 
 #: The resident's answers to the feedback question, in the order of the tables.
@@ -159,11 +174,17 @@ class Wijk:
     name: str | None
 
 
+#: Reasons with their counts, the most given first: ``(reason, count)``.
+Reasons = tuple[tuple[str, int], ...]
+
+
 @dataclass(frozen=True)
 class PartnerOutcomes:
     """One partner's exact counts. ``by_wijk`` and ``answers_by_wijk`` follow
     :attr:`Outcomes.wijken`; ``by_domain`` follows ``domains`` (a domain code, or
-    :data:`OTHER_DOMAINS` for every domain the partner does not serve; completed only)."""
+    :data:`OTHER_DOMAINS` for every domain the partner does not serve; completed only).
+    ``reasons``: per state of :data:`ENDED_OTHERWISE`, the reasons the partner gave (white
+    space evened out; "" for none) with their counts, the most given first."""
 
     partner_id: int
     name: str
@@ -173,6 +194,7 @@ class PartnerOutcomes:
     answers_by_wijk: tuple[Answers, ...]
     domains: tuple[str | None, ...]
     by_domain: tuple[Ended, ...]
+    reasons: tuple[Reasons, ...] = ((),) * len(ENDED_OTHERWISE)
 
 
 @dataclass(frozen=True)
@@ -215,7 +237,9 @@ class ProtectedPartner:
     partner's completed per outcome; total: its completed referrals). ``ended_otherwise``:
     wijken × (returned, declined). ``answers``: wijken × (ja, deels, nee), row totals the
     answers per wijk. ``share_helped``: per wijk, then (last) the partner's, in whole
-    percent. ``by_domain``: ``domains`` × OUTCOMES, its totals the same as ``outcomes``'."""
+    percent. ``by_domain``: ``domains`` × OUTCOMES, its totals the same as ``outcomes``'.
+    ``reasons``: per state of :data:`ENDED_OTHERWISE`, the reasons with their protected
+    counts, or None where the list cannot be shown without giving a count away."""
 
     partner_id: int
     name: str
@@ -225,6 +249,7 @@ class ProtectedPartner:
     share_helped: tuple[Cell, ...]
     domains: tuple[str | None, ...]
     by_domain: Protected
+    reasons: tuple[tuple[tuple[str, Cell], ...] | None, ...] = ((),) * len(ENDED_OTHERWISE)
 
 
 @dataclass(frozen=True)
@@ -254,8 +279,7 @@ def outcomes_by_partner(tenant: Tenant, first: dt.date, last: dt.date, *,
 
 def _check(tenant: Tenant, first: dt.date, last: dt.date, wijk_code: str | None,
            domain: str | None) -> None:
-    if last < first:
-        raise InvalidInput(_("The end of the period cannot be before its start."), "period")
+    check_period(first, last)
     if domain is not None and domain not in DOMAINS:
         raise InvalidInput(_("Choose a domain from the list."), "domain")
     if wijk_code is not None and db.session.scalar(
@@ -289,6 +313,17 @@ def _compute(tenant: Tenant, first: dt.date, last: dt.date, *, wijk_code: str | 
             .where(*conditions, Referral.state.in_(_ENDED)).group_by(*keys)):
         if partner is not None:  # the query asks for a partner; this tells mypy
             ended[partner][(wijk, referral_domain)] += _ended(state, outcome, int(count))
+
+    # partner → state → reason → returned or declined referrals
+    reasons: dict[int, dict[str, dict[str, int]]] = defaultdict(
+        lambda: defaultdict(lambda: defaultdict(int)))
+    reason_keys = (Referral.target_partner_id, Referral.state, Referral.state_reason)
+    for partner, state, reason, count in db.session.execute(
+            select(*reason_keys, func.count())
+            .join(SupportRequest, SupportRequest.id == Referral.request_id)
+            .where(*conditions, Referral.state.in_(ENDED_OTHERWISE)).group_by(*reason_keys)):
+        if partner is not None:
+            reasons[partner][state][" ".join((reason or "").split())] += int(count)
 
     # The requests with a completed referral to the partner, by answer: a request has one
     # wijk and one answer, so counting its id once per group counts each request once.
@@ -329,10 +364,16 @@ def _compute(tenant: Tenant, first: dt.date, last: dt.date, *, wijk_code: str | 
             partner_id=pid, name=name, total=sum(by_wijk, Ended()),
             answers=sum(answers_by_wijk, Answers()), by_wijk=tuple(by_wijk),
             answers_by_wijk=tuple(answers_by_wijk), domains=domains,
-            by_domain=tuple(by_domain)))
+            by_domain=tuple(by_domain),
+            reasons=tuple(_most_given(reasons[pid][state]) if pid in reasons else ()
+                          for state in ENDED_OTHERWISE)))
     return Outcomes(tenant_id=tenant.id, first=first, last=last, wijk_code=wijk_code,
                     domain=domain, rules=rules_for(tenant), wijken=wijken,
                     partners=tuple(results))
+
+
+def _most_given(counts: dict[str, int]) -> Reasons:
+    return tuple(sorted(counts.items(), key=lambda item: (-item[1], item[0])))
 
 
 def _bounds(first: dt.date, last: dt.date) -> tuple[dt.datetime, dt.datetime]:
@@ -404,9 +445,9 @@ def _protect(counts: list[list[int]], rules: Rules) -> Protected:
 
 
 def _protect_partner(found: PartnerOutcomes, rules: Rules) -> ProtectedPartner:
-    outcomes = _protect([list(row.outcomes) for row in found.by_wijk], rules)
-    by_domain = _protect([list(row.outcomes) for row in found.by_domain], rules)
-    outcomes, by_domain = _agree(outcomes, by_domain)
+    outcomes, by_domain = _protect_alike([list(row.outcomes) for row in found.by_wijk],
+                                         [list(row.outcomes) for row in found.by_domain], rules)
+    ended_otherwise, reasons = _protect_ended(found, rules)
     answers = _protect([row.counts() for row in found.answers_by_wijk], rules)
     assert answers.row_totals is not None and answers.column_totals is not None
     shares = [_share(row[0], total) for row, total in zip(answers.cells, answers.row_totals,
@@ -414,30 +455,83 @@ def _protect_partner(found: PartnerOutcomes, rules: Rules) -> ProtectedPartner:
     shares.append(_share(answers.column_totals[0], answers.total))
     return ProtectedPartner(
         partner_id=found.partner_id, name=found.name, outcomes=outcomes,
-        ended_otherwise=_protect([[row.returned, row.declined] for row in found.by_wijk],
-                                 rules),
-        answers=answers, share_helped=tuple(shares), domains=found.domains,
-        by_domain=by_domain)
+        ended_otherwise=ended_otherwise, answers=answers, share_helped=tuple(shares),
+        domains=found.domains, by_domain=by_domain, reasons=reasons)
 
 
-def _agree(*tables: Protected) -> tuple[Protected, ...]:
-    """Tables whose column totals and total count the same referrals show each of them only
-    where all of them do: where one hides it (to protect its own small cells), the others
-    would give it away. (Equal counts under the same rules are small in all or in none.)"""
-    columns = [table.column_totals for table in tables]
-    assert all(column is not None for column in columns)
-    width = len(columns[0] or ())
-    hide = {c for c in range(width) if any(not (column or ())[c].shown for column in columns)
-            and not any((column or ())[c].status is Status.SMALL for column in columns)}
-    hide_total = (any(table.total is not None and table.total.status is Status.HIDDEN
-                      for table in tables))
-    result = []
-    for table in tables:
-        totals = tuple(_HIDDEN if c in hide else cell
-                       for c, cell in enumerate(table.column_totals or ()))
-        total = _HIDDEN if hide_total and table.total is not None else table.total
-        result.append(replace(table, column_totals=totals, total=total))
-    return tuple(result)
+def _protect_alike(per_wijk: list[list[int]], per_domain: list[list[int]],
+                   rules: Rules) -> tuple[Protected, Protected]:
+    """Two tables of the same referrals by outcome (per wijk, per domain): their totals per
+    outcome and their total are one count each, protected together."""
+    if not any(any(row) for row in per_wijk):
+        return _protect(per_wijk, rules), _protect(per_domain, rules)
+    R, D = len(per_wijk), len(per_domain)
+    links = [[(0, (R, c)), (1, (D, c))] for c in range(len(per_wijk[0]) + 1)]
+    wijken, domains = protect_linked([Table(per_wijk), Table(per_domain)], links, rules)
+    return wijken, domains
+
+
+def _protect_ended(found: PartnerOutcomes, rules: Rules
+                   ) -> tuple[Protected, tuple[tuple[tuple[str, Cell], ...] | None, ...]]:
+    """Returned and declined per wijk, protected together with the reasons per state that
+    add up to its totals (this module's docstring says what the reader knows of them); the
+    reasons with their cells, None for a list left out."""
+    counts = [[row.returned, row.declined] for row in found.by_wijk]
+    if not any(any(row) for row in counts):
+        return _protect(counts, rules), ((),) * len(ENDED_OTHERWISE)
+    R = len(counts)
+    # A state without reasons: its total is 0, and so is its every wijk, for all to see.
+    known = frozenset((r, c) for c, listed in enumerate(found.reasons) if not listed
+                      for r in range(R + 1))
+    shown = [c for c, listed in enumerate(found.reasons) if listed]
+    while True:
+        # Each reason listed was given at least once, so its state's total is at least as
+        # many as the list is long (a list left out: at least one).
+        floors = {(R, c): len(found.reasons[c]) if c in shown else 1
+                  for c, listed in enumerate(found.reasons) if listed}
+        tables = [Table(counts, known=known, at_least=floors), *(
+            Table([[count] for _reason, count in found.reasons[c]], row_totals=False,
+                  at_least={(r, 0): 1 for r in range(len(found.reasons[c]))})
+            for c in shown)]
+        links = [[(0, (R, c)), (index, (len(found.reasons[c]), 0))]
+                 for index, c in enumerate(shown, start=1)]
+        protected = protect_linked(tables, links, rules)
+        # A list no suppression protects, or lists that pin the table down (8 reasons for
+        # declining and 1 for returning under a total under 10: 8 and 1), are left out.
+        left_out = {c for c, table in zip(shown, protected[1:], strict=True)
+                    if table.all_hidden or protected[0].all_hidden}
+        if not left_out:
+            break
+        shown = [c for c in shown if c not in left_out]
+    lists = {c: tuple((reason, row[0]) for (reason, _count), row
+                      in zip(found.reasons[c], table.cells, strict=True))
+             for c, table in zip(shown, protected[1:], strict=True)}
+    reasons = tuple(lists.get(c) if listed else () for c, listed in enumerate(found.reasons))
+    return _small_where(protected[0], known), reasons
+
+
+def _small_where(table: Protected, positions: AbstractSet[Position]) -> Protected:
+    """``table`` with the cells at ``positions`` (0, and known to be) written as a count under
+    the minimum is: in words, like every other."""
+    if not positions:
+        return table
+    R, C = len(table.cells), len(table.cells[0])
+
+    def cell(r: int, c: int, found: Cell) -> Cell:
+        return Cell(Status.SMALL, None) if (r, c) in positions else found
+
+    def line(cells: tuple[Cell, ...] | None, at: Callable[[int], Position]
+             ) -> tuple[Cell, ...] | None:
+        return None if cells is None else tuple(cell(*at(i), found)
+                                                for i, found in enumerate(cells))
+
+    return Protected(
+        cells=tuple(tuple(cell(r, c, found) for c, found in enumerate(row))
+                    for r, row in enumerate(table.cells)),
+        row_totals=line(table.row_totals, lambda r: (r, C)),
+        column_totals=line(table.column_totals, lambda c: (R, c)),
+        total=None if table.total is None else cell(R, C, table.total),
+        rules=table.rules, all_hidden=table.all_hidden)
 
 
 def _share(helped: Cell, answered: Cell | None) -> Cell:
@@ -501,9 +595,7 @@ def partner_statement(tenant: Tenant, partner: Partner | int, quarter: str | Non
     outcomes = _compute(tenant, period.first_day, period.last_day, wijk_code=None,
                         domain=None, partner_id=found.id)
     protected = _protect_partner(outcomes.partner(found.id), outcomes.rules)
-    returned, declined, protected = _reasons(tenant, found.id, period, protected,
-                                             outcomes.rules)
-    rows = [*_completed_rows(protected), *_answer_rows(protected), *returned, *declined]
+    rows = [*_completed_rows(protected), *_answer_rows(protected), *_reason_rows(protected)]
     return PartnerStatement(
         title=_("Outcomes of %(partner)s, %(quarter)s", partner=found.name,
                 quarter=period.code),
@@ -512,41 +604,17 @@ def partner_statement(tenant: Tenant, partner: Partner | int, quarter: str | Non
         rules=outcomes.rules, rows=tuple(rows), totals=_total_rows(protected))
 
 
-def _reasons(tenant: Tenant, partner_id: int, period: Period, protected: ProtectedPartner,
-             rules: Rules) -> tuple[list[StatementRow], list[StatementRow], ProtectedPartner]:
-    """The returned and declined rows per reason, and the partner's tables with their
-    returned and declined totals hidden where a list of reasons hides its total."""
-    start, end = period.bounds()
-    counts: dict[str, dict[str, int]] = {state: defaultdict(int) for state in ENDED_OTHERWISE}
-    for state, reason, count in db.session.execute(
-            select(Referral.state, Referral.state_reason, func.count())
-            .where(Referral.tenant_id == tenant.id, Referral.target_partner_id == partner_id,
-                   Referral.state.in_(ENDED_OTHERWISE),
-                   and_(Referral.ended_at >= start, Referral.ended_at < end))
-            .group_by(Referral.state, Referral.state_reason)):
-        counts[state][" ".join((reason or "").split())] += int(count)
-    table = protected.ended_otherwise
-    assert table.column_totals is not None
-    margins = list(table.column_totals)
-    sections: list[list[StatementRow]] = []
-    for column, state in enumerate(ENDED_OTHERWISE):
+def _reason_rows(protected: ProtectedPartner) -> Iterator[StatementRow]:
+    """The returned, then the declined referrals per reason; a list that cannot be shown is
+    one line that says so."""
+    for state, listed in zip(ENDED_OTHERWISE, protected.reasons, strict=True):
         name = _section_label(state)
-        reasons = sorted(counts[state].items(), key=lambda item: (-item[1], item[0]))
-        if not reasons:
-            sections.append([])
+        if listed is None:
+            yield StatementRow(state, name, _("Reasons not shown, so that small numbers "
+                                              "cannot be worked out"), "", _HIDDEN)
             continue
-        listed = protect([[count] for _reason, count in reasons], rules, row_totals=False)
-        assert listed.column_totals is not None
-        if not listed.column_totals[0].shown and margins[column].shown:
-            margins[column] = _HIDDEN
-        sections.append([StatementRow(state, name, reason or _("No reason given"), "",
-                                      row[0])
-                         for (reason, _count), row in zip(reasons, listed.cells, strict=True)])
-    if margins != list(table.column_totals):
-        total = _HIDDEN if table.total is not None and table.total.shown else table.total
-        protected = replace(protected, ended_otherwise=replace(
-            table, column_totals=tuple(margins), total=total))
-    return sections[0], sections[1], protected
+        for reason, cell in listed:
+            yield StatementRow(state, name, reason or _("No reason given"), "", cell)
 
 
 def _section_label(section: str) -> str:

@@ -48,7 +48,6 @@ from app.services.request_states import ensure_open
 from app.services.small_numbers import rules_for
 from app.vocabulary import PROGRESSION_STEP_LABELS, label
 from disclosure import Protected, Rules, Status, protect
-from disclosure import _Grid as _DisclosureGrid
 from referral_rules.vocabulary import PROGRESSION_DOMAINS, PROGRESSION_RANK, PROGRESSION_STEPS
 
 #: The referral states in which its receiver records steps: working with the person, or done
@@ -540,43 +539,19 @@ def _days_table(total: PathFigures, rules: Rules) -> PathTable:
                      _("From (rows) / to (columns)"), _step_labels(), rows)
 
 
-class _MovesGrid(_DisclosureGrid):
-    """``disclosure``'s grid, told that the reader knows the diagonal: a step to the same step
-    is no move, so those cells are 0 for certain. They are never suppressed themselves, and
-    a rectangle through one cannot move, so it hides nothing.
-
-    Without this the library would count the zeros as small cells: it would hide real
-    numbers to protect them, and lean on them to protect other cells, which a reader who
-    knows they are 0 undoes. (A ``known`` option of ``disclosure.protect`` is the place for
-    this; until it has one, the grid is told here.)"""
-
-    def __init__(self, rows: list[list[int]], min_count: int) -> None:
-        super().__init__(rows, min_count, published_rows=True, published_columns=True)
-        self.known = {(i, i) for i in range(min(self.R, self.C))}
-        for r, c in self.known:
-            self.small[r][c] = False
-
-    def _bounds(self, r: int, c: int) -> tuple[float, float]:
-        if (r, c) in self.known:
-            return 0.0, 0.0
-        return super()._bounds(r, c)
-
-
 def protect_moves(counts: Sequence[Sequence[int]], rules: Rules) -> Protected:
     """:func:`disclosure.protect` of a square table of moves (from × to, same order) with its
-    row and column totals, whose diagonal is 0 by definition and known to be (its cells in
-    the result mean nothing). Raises ValueError for a table that is not square, or a move
-    to the same step."""
+    row and column totals, whose diagonal is 0 by definition and known to be: a step to the
+    same step is no move, so those cells are never suppressed, and nothing is protected by
+    leaning on them (a reader who knows they are 0 would undo it). Their cells in the result
+    mean nothing. Raises ValueError for a table that is not square, or a move to the same
+    step."""
     rows = [list(row) for row in counts]
     if not rows or any(len(row) != len(rows) for row in rows):
         raise ValueError("a table of moves is square")
     if any(rows[i][i] for i in range(len(rows))):
         raise ValueError("a step to the same step is no move")
-    if any(value < 0 for row in rows for value in row):
-        raise ValueError("counts cannot be negative")
-    grid = _MovesGrid(rows, rules.min_count)
-    grid.suppress()
-    return grid.result(rules)
+    return protect(rows, rules, known={(i, i) for i in range(len(rows))})
 
 
 __all__ = ["EXPORTED_EVENT", "RECORDING_STATES", "TABLE_KEYS", "PathFigures", "PathFilter",

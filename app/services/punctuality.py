@@ -73,7 +73,8 @@ from app.models import Partner, Referral, SupportRequest, Team, Tenant, User
 from app.roles import ADMIN, TEAM_LEAD
 from app.services import audit, legal
 from app.services.calendars import calendar_for
-from app.services.errors import Forbidden, InvalidInput
+from app.services.errors import Forbidden
+from app.services.periods import check_period
 from app.services.queue.sql import routes_include
 from app.vocabulary import LEGAL_DEADLINE_LABELS, label
 
@@ -205,11 +206,6 @@ def _day(value: dt.date | str | None) -> dt.date | None:
     return dt.date.fromisoformat(value[:10])
 
 
-def _check_period(first: dt.date, last: dt.date) -> None:
-    if last < first:
-        raise InvalidInput(_("The end of the period cannot be before its start."), "period")
-
-
 @lru_cache(maxsize=65536)
 def _working_days(calendar: Calendar, first: dt.date, last: dt.date) -> int:
     return calendar.working_days_between(first, last)
@@ -246,7 +242,7 @@ def referral_punctuality(tenant: Tenant, first: dt.date, last: dt.date, *,
     """The responses to the referrals ``tenant`` sent from ``first`` to ``last`` (Dutch days,
     both included), as of ``today`` (default: today in the Netherlands). Raises InvalidInput
     for a period that ends before it starts."""
-    _check_period(first, last)
+    check_period(first, last)
     today = today or local_today()
     calendar = calendar_for(tenant)
     status, waited_until = _referral_columns(today)
@@ -398,7 +394,7 @@ def legal_punctuality(tenant: Tenant, first: dt.date, last: dt.date, *,
     """The legal terms of ``tenant``'s requests due from ``first`` to ``last`` (Dutch days,
     both included), per owning team and per term, as of ``today``. Raises InvalidInput for a
     period that ends before it starts."""
-    _check_period(first, last)
+    check_period(first, last)
     today = today or local_today()
     query = (select(SupportRequest.owner_team_id, *_FACT_COLUMNS, func.count())
              .where(*_legal_facts(tenant, first, last))
@@ -428,7 +424,7 @@ def late_items(user: User, first: dt.date, last: dt.date, *, team_id: int | None
     owns. A team lead sees their own team (``team_id`` may be left out); an administrator
     names one. References only. Raises Forbidden for anyone else, InvalidInput for a period
     that ends before it starts."""
-    _check_period(first, last)
+    check_period(first, last)
     if user.role == TEAM_LEAD and user.team_id is not None:
         if team_id not in (None, user.team_id):
             raise Forbidden(_("You can only see the list of your own team."))

@@ -23,8 +23,9 @@ from app.models import Area, AuditEvent, Partner, Team
 from app.services import outcomes
 from app.services.legal import to_utc
 from app.services.small_numbers import cell_text
-from disclosure import Rules
+from disclosure import Protected, Rules
 from tests import factories
+from tests.attacker import each_once, worked_out
 from tests.conftest import logged_in
 
 BELEID = "beleid@demo.wijkloket.example"
@@ -326,7 +327,9 @@ def test_the_statement_shows_a_quarter_of_one_partner_as_the_service_counts_it(a
         for category, text in zip(completed[0][1:], row[1:], strict=True):
             # The total of the totals is the statement's total of completed referrals.
             assert text == expected.get((row[0], category), totals[0]), (row[0], category)
-    assert tables["Declined by the partner"][1:] == [["Geen plek", "10"]]
+    # The one reason for declining counts all 12 declined, whose total the table per district
+    # hides: hidden here too.
+    assert tables["Declined by the partner"][1:] == [["Geen plek", "hidden"]]
     assert tables["Returned by the partner"][1:] == [["Past niet", "fewer than 10"]]
     assert [row[0] for row in tables["Residents' answers"][1:]] == [
         "Yes, I got the help I needed", "Partly", "No", "Total"]
@@ -379,6 +382,72 @@ def test_a_partner_of_another_municipality_is_not_found(app, known):
     assert client.get("/beleid/outcomes/999999/statement").status_code == 404
 
 
+# --- What the page and the statement give away together -------------------------------------
+
+
+@pytest.fixture
+def one_reason_each(demo):
+    """Schuldhulp in Q3: Centrum 12 returned and 5 declined, Noord 20 returned and 3
+    declined; every return for one reason ("Past niet"), every decline for another ("Geen
+    plek")."""
+    schuldhulp = _partner("schuldhulp")
+    for wijk, returned, declined in ((CENTRUM, 12, 5), (NOORD, 20, 3)):
+        for _number in range(returned):
+            _ended(schuldhulp, wijk=wijk, state="returned", reason="Past niet")
+        for _number in range(declined):
+            _ended(schuldhulp, wijk=wijk, state="declined", reason="Geen plek")
+    db.session.commit()
+    return demo
+
+
+def _worked_out(app, tenant, reasons: dict[str, int]):
+    """What an attacker works out of Schuldhulp's returned and declined referrals in Q3 from
+    the page's table per district and the statement's reasons and totals, read side by side.
+    ``reasons``: the exact count of each reason (the attacker's answers, to check theirs).
+
+    The attacker knows every number shown exactly (stronger than rounded), that "fewer than
+    10" is 0 to 9 and "hidden" at least 10, that every row and column adds up, that a reason
+    listed was given at least once, and that a state's reasons add up to its total (no
+    reasons listed: there were none)."""
+    partner = _partner("schuldhulp")
+    found = outcomes.outcomes_by_partner(tenant, *Q3)
+    exact = [[row.returned, row.declined] for row in found.partner(partner.id).by_wijk]
+    page = found.protected(partner.id).partners[0].ended_otherwise
+    with app.test_request_context(headers=ENGLISH):
+        statement = outcomes.partner_statement(tenant, partner, "2026-Q3", today=TODAY)
+    # The statement's totals are the page's: one count, one way of showing it.
+    assert [row.cell for row in statement.totals[1:]] == list(page.column_totals)
+    tables, relations = [(exact, page)], []
+    R = len(exact)
+    for column, state in enumerate(outcomes.ENDED_OTHERWISE):
+        rows = [row for row in statement.rows if row.section == state]
+        if not rows:
+            relations.append([(1, 0, (R, column))])  # nothing listed: the total is 0
+            continue
+        if any(row.item not in reasons for row in rows):
+            continue  # the reasons are not shown: nothing to read
+        listed = Protected(tuple((row.cell,) for row in rows), None, None, None, page.rules)
+        tables.append(([[reasons[row.item]] for row in rows], listed))
+        relations.append([(1, 0, (R, column)), (-1, len(tables) - 1, (len(rows), 0))])
+    return worked_out(tables, relations, at_least={
+        t: each_once(len(counts)) for t, (counts, _table) in enumerate(tables) if t})
+
+
+def test_the_page_and_the_statement_together_give_no_suppressed_count_away(app,
+                                                                          one_reason_each):
+    # Each table alone is safe. But the page hid the 32 returned, while the statement's one
+    # reason for returning showed 30 (the 32, rounded): read exactly, the returned are 32,
+    # and the page's total of 40 less 32 gives the 8 declined, a small number (and so the
+    # count of the one reason for declining). Now the returned total is hidden on the page,
+    # in the statement's totals and in its reasons alike, and protected in each of them.
+    assert _worked_out(app, one_reason_each, {"Past niet": 32, "Geen plek": 8}) == []
+
+
+def test_the_known_quarter_gives_nothing_away_either(app, known):
+    # The page hid the 12 declined; the statement's one reason for declining showed them.
+    assert _worked_out(app, known, {"Geen plek": 12, "Past niet": 2}) == []
+
+
 # --- Downloads -------------------------------------------------------------------------------
 
 
@@ -398,7 +467,7 @@ def test_the_statement_downloads_as_csv_with_small_counts_in_words(app, known):
     assert ["Completed referrals", "Debt help", "Helped", "hidden"] in rows
     assert ["Completed referrals", "Debt help", "Could not reach the resident",
             "fewer than 10"] in rows
-    assert ["Declined by the partner", "Geen plek", "", "10"] in rows
+    assert ["Declined by the partner", "Geen plek", "", "hidden"] in rows
     assert ["Returned by the partner", "Past niet", "", "fewer than 10"] in rows
     for row in rows[6:]:
         assert _is_publishable(row[3]), row
@@ -428,7 +497,7 @@ def test_the_statement_downloads_as_an_opendocument_spreadsheet(app, known):
     assert [("string", "Partner organisation"), ("string", "Schuldhulp Demodorp"),
             ("string", ""), ("string", "")] in rows
     assert [("string", "Declined by the partner"), ("string", "Geen plek"), ("string", ""),
-            ("float", "10")] in rows
+            ("string", "hidden")] in rows
     assert [("string", "Completed referrals"), ("string", "Debt help"),
             ("string", "Could not reach the resident"), ("string", "fewer than 10")] in rows
     for row in rows[6:]:  # a count as a number, a small one in words; never a small number

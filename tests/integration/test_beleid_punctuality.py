@@ -20,17 +20,19 @@ import pytest
 from odf.opendocument import load
 from odf.table import Table, TableCell, TableRow
 from sqlalchemy import func, select
+from werkzeug.datastructures import MultiDict
 
 from app.beleid import punctuality as page
 from app.extensions import db
-from app.forms.punctuality import PunctualityFilter
+from app.forms.punctuality import PunctualityFilter, PunctualityForm
 from app.models import AuditEvent, Partner, Team, Tenant
-from app.services import punctuality
-from app.services.figures import Figure, Row
+from app.services import outcomes, punctuality
+from app.services.errors import InvalidInput
 from app.services.figures import Table as FigureTable
 from app.services.legal import to_utc
-from disclosure import Status, round_to
+from disclosure import Cell, Protected, Rules, Status, round_to
 from tests import factories
+from tests.attacker import worked_out
 from tests.conftest import logged_in
 
 BELEID = "beleid@demo.wijkloket.example"
@@ -182,8 +184,11 @@ def test_every_number_shown_is_the_services_count_rounded_and_a_small_one_is_wor
                 else:
                     assert int(text.replace(",", "")) == round_to(count, 5), (key, name)
     assert suppressed > 0
-    # The known counts: 15 on time to Schuldhulp; Noord answered 12 on time, shown as 10.
-    assert tables["partners"]["Schuldhulp Demodorp"][0] == "15"
+    # The known counts: Noord answered 12 on time, shown as 10. Schuldhulp's 15 on time are
+    # hidden: beside Welzijn's none they would give that 0 away, and the partners' total
+    # on time, which the other tables share, stays shown.
+    assert tables["partners"]["Schuldhulp Demodorp"][0] == "hidden"
+    assert tables["partners"]["Total"][0] == "15"
     assert tables["teams"]["Wijkteam Noord"][0] == "10"
     assert tables["legal_terms"]["Wijkteam Noord"][0] == "10"
     assert tables["legal_terms"]["Wijkteam Noord"][1] == "fewer than 10"
@@ -204,18 +209,74 @@ def test_the_referral_tables_show_a_columns_total_in_all_of_them_or_in_none(app,
         assert len(shown) == 1, column
 
 
-def test_one_hidden_total_hides_that_column_in_the_other_tables():
-    def table(key, *cells):
-        figures = tuple(Figure(status, value) for status, value in cells)
-        return FigureTable(key, key, "", ("a", "b"), (Row("x", "x", figures),),
-                           Row("total", "Total", figures), chart=False)
+def test_a_total_one_table_suppresses_is_suppressed_and_protected_in_the_others():
+    def rows(*counts):
+        return [(str(k), str(k), punctuality.Tally(on_time=count))
+                for k, count in enumerate(counts)]
 
-    shown, small = (Status.SHOWN, 20), (Status.SMALL, None)
-    result = page._one_total([table("teams", shown, shown), table("partners", shown, small),
-                              FigureTable("domains", "", "", ("a", "b"), (), None)])
-    assert [cell.status for cell in result[0].total.cells] == [Status.SHOWN, Status.HIDDEN]
-    assert [cell.status for cell in result[1].total.cells] == [Status.SHOWN, Status.SMALL]
-    assert result[0].rows == table("teams", shown, shown).rows  # the rows stay as they were
+    teams, partners, domains = page._protected(
+        [rows(3), rows(20, 15), rows(23, 15)], Rules())
+    assert teams.column_totals[0].status is Status.SMALL
+    assert partners.column_totals[0].status is Status.HIDDEN
+    assert domains.column_totals[0].status is Status.HIDDEN
+    # Hidden, and not the sum of what is shown: a cell of the column is hidden with it.
+    assert not all(row[0].shown for row in partners.cells)
+    assert not all(row[0].shown for row in domains.cells)
+    assert page._protected([[], rows(20, 15), rows(20, 15)], Rules())[0] is None
+
+
+@pytest.fixture
+def few_by_teams(demo):
+    """Referrals sent in Q3, all answered on time: 3 to Wijkteam Noord (debt help), 20 to
+    Schuldhulp (debt help) and 15 to Welzijn (welfare)."""
+    for target, domain, count in ((_team("noord"), "schulden", 3),
+                                  (_partner("schuldhulp"), "schulden", 20),
+                                  (_partner("welzijn"), "welzijn", 15)):
+        for _k in range(count):
+            _referral("zuid", target, domain, ON_TIME)
+    db.session.commit()
+    return demo
+
+
+def _protected(table: FigureTable, rules) -> Protected:
+    """A table of the page as the attacker reads it: its cells and its total row (the row
+    totals are not published)."""
+    return Protected(
+        cells=tuple(tuple(Cell(figure.status, figure.value) for figure in row.cells)
+                    for row in table.rows),
+        row_totals=None,
+        column_totals=tuple(Cell(figure.status, figure.value) for figure in table.total.cells),
+        total=None, rules=rules)
+
+
+def _worked_out(tenant):
+    """What an attacker works out of the referral tables per team, per partner and per
+    domain read side by side: they know every number shown exactly, "fewer than 10" is 0
+    to 9 and "hidden" at least 10, every column adds up to its total, and every referral
+    went to a team or a partner, so per column the teams' total and the partners' make the
+    domains'."""
+    referrals = punctuality.referral_punctuality(tenant, *Q3, today=TODAY)
+    result = page.punctuality_tables(tenant, PunctualityFilter(*Q3))
+    tables = []
+    for key, rows in (("teams", referrals.by_team), ("partners", referrals.by_partner),
+                      ("domains", referrals.by_domain)):
+        tables.append(([_tally_cells(row.tally) for row in rows],
+                       _protected(result.table(key), result.rules)))
+    size = [len(counts) for counts, _table in tables]
+    relations = [[(1, 0, (size[0], c)), (1, 1, (size[1], c)), (-1, 2, (size[2], c))]
+                 for c in range(4)]
+    return worked_out(tables, relations)
+
+
+def test_no_count_can_be_worked_out_from_the_referral_tables_side_by_side(app, few_by_teams):
+    # The teams' 3 on time is small and their total too. The partners' 20 and 15 and the
+    # domains' 23 and 15 are shown: hiding the partners' and the domains' totals afterwards
+    # did not help, they add up to 35 and 38, and 38 less 35 gives the teams' 3.
+    assert _worked_out(few_by_teams) == []
+
+
+def test_the_known_period_gives_nothing_away_side_by_side_either(app, known):
+    assert _worked_out(known) == []
 
 
 def test_a_stricter_municipality_hides_more(app, known):
@@ -306,6 +367,23 @@ def test_a_date_that_is_not_right_gets_a_message_and_no_figures(app, known, choi
     assert "<table" not in text
     for value in choices.values():
         assert f'value="{value}"' in text
+
+
+@pytest.mark.parametrize("language", ["en", "nl"])
+def test_the_services_and_the_form_say_one_thing_of_a_period_that_ends_before_it_starts(
+        app, known, language):
+    first, last = dt.date(2026, 9, 1), dt.date(2026, 7, 1)
+    with app.test_request_context(headers={"Accept-Language": language}):
+        form = PunctualityForm(formdata=MultiDict({"start": first.isoformat(),
+                                                   "end": last.isoformat()}))
+        assert form.punctuality_filter(TODAY) is None
+        for refuse in (punctuality.referral_punctuality, punctuality.legal_punctuality,
+                       outcomes.outcomes_by_partner):
+            with pytest.raises(InvalidInput) as refused:
+                refuse(known, first, last)
+            assert form.end.errors == [str(refused.value)], refuse.__name__
+        if language == "nl":  # translated, not the English message id
+            assert "periode" in form.end.errors[0]
 
 
 def test_a_download_with_a_wrong_date_goes_back_to_the_page(app, known):

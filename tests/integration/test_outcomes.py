@@ -10,6 +10,8 @@ import datetime as dt
 import io
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from app.extensions import db
 from app.i18n import _
@@ -18,8 +20,9 @@ from app.services import outcomes
 from app.services.errors import InvalidInput, NotFound
 from app.services.legal import to_utc
 from app.services.outcomes import OTHER_DOMAINS, Answers, Ended
-from disclosure import Cell, Rules, Status, protect
+from disclosure import Cell, Protected, Rules, Status, protect
 from tests import factories
+from tests.attacker import assert_nothing_can_be_worked_out, each_once
 
 Q3 = (dt.date(2026, 7, 1), dt.date(2026, 9, 30))
 TODAY = dt.date(2026, 12, 7)  # Q3 of 2026 is over, Q4 is not
@@ -281,10 +284,11 @@ def test_the_statement_counts_per_domain_outcome_and_reason_protected(world):
     # The 12 completed were all helped, in one wijk: beside the zeros of the other outcomes
     # and wijken (fewer than 10 is 0 too) their total is hidden, in the totals as in the
     # table, and so are the 12 answers "ja" and with them the share helped. The 15 declined
-    # are hidden as well (their wijken: 13, 1 and 1); the 2 returned are small.
+    # are shown (their wijken's 13, 1 and 1 are protected by other cells: hiding a total
+    # that the reasons share would hide it there too); the 2 returned are small.
     assert totals[0] == completed_totals[0] == Cell(Status.HIDDEN, None)
     assert totals[1].status is Status.SMALL
-    assert totals[2].status is Status.HIDDEN
+    assert totals[2] == Cell(Status.SHOWN, 15)
     assert all(cell.status is Status.SMALL for cell in completed_totals[1:])
     share = _rows(statement, "share_helped")[0][2]
     assert share.status is Status.HIDDEN
@@ -325,3 +329,54 @@ def test_a_partner_with_nothing_is_small_everywhere_as_the_library_would_say(wor
     assert [found.name for found in shown.partners] == ["Welzijn"]
     assert shown.partners[0].outcomes.total == Cell(Status.SMALL, None)
     assert shown.partners[0].share_helped[-1] == Cell(Status.SMALL, None)
+
+
+# --- The table per wijk and the reasons, read side by side -----------------------------------
+
+_count = st.one_of(st.integers(0, 12), st.integers(0, 60))
+
+
+@st.composite
+def _ended_with_reasons(draw):
+    """Returned and declined referrals per wijk, and per state the reasons they were given
+    for (each at least once; together the state's total)."""
+    by_wijk = draw(st.lists(st.tuples(_count, _count), min_size=1, max_size=4))
+    reasons = []
+    for column in range(2):
+        left, named = sum(row[column] for row in by_wijk), []
+        while left:
+            part = draw(st.integers(1, left))
+            named.append((f"reden {len(named)}", part))
+            left -= part
+        reasons.append(tuple(sorted(named, key=lambda item: (-item[1], item[0]))))
+    return by_wijk, tuple(reasons)
+
+
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(_ended_with_reasons())
+def test_no_returned_or_declined_count_can_be_worked_out_from_the_table_and_the_reasons(case):
+    by_wijk, reasons = case
+    found = outcomes.PartnerOutcomes(
+        partner_id=1, name="Schuldhulp", total=Ended(), answers=Answers(),
+        by_wijk=tuple(Ended(returned=returned, declined=declined)
+                      for returned, declined in by_wijk),
+        answers_by_wijk=(Answers(),) * len(by_wijk), domains=(OTHER_DOMAINS,),
+        by_domain=(Ended(),), reasons=reasons)
+    shown = outcomes._protect_partner(found, Rules())
+    R = len(by_wijk)
+    tables, relations = [([list(row) for row in by_wijk], shown.ended_otherwise)], []
+    known = set()  # no reasons: the state's total is 0, and its every wijk, for all to see
+    for column, (exact, listed) in enumerate(zip(reasons, shown.reasons, strict=True)):
+        if not exact:
+            assert listed == ()
+            known |= {(r, column) for r in range(R + 1)}
+        elif listed is not None:  # None: left out, the statement says so
+            assert [reason for reason, _cell in listed] == [reason for reason, _n in exact]
+            tables.append(([[count] for _reason, count in exact],
+                           Protected(tuple((cell,) for _reason, cell in listed), None, None,
+                                     None, Rules())))
+            relations.append([(1, 0, (R, column)), (-1, len(tables) - 1, (len(exact), 0))])
+    if not any(reasons):  # nothing at all: the row totals are 0 too
+        known |= {(r, 2) for r in range(R + 1)}
+    assert_nothing_can_be_worked_out(tables, relations, known={0: known}, at_least={
+        t: each_once(len(counts)) for t, (counts, _table) in enumerate(tables) if t})
