@@ -143,12 +143,9 @@ def referral_facts(requests: ColumnElement[bool], referrals: ColumnElement[bool]
 
 
 def _write(connection: Connection, ids: list[int]) -> None:
-    # A referral's row under another request (it was moved) goes too, or its new one
-    # could not be written.
-    connection.execute(delete(ReferralFigure).where(
-        ReferralFigure.request_id.in_(ids)
-        | ReferralFigure.referral_id.in_(select(Referral.id).where(
-            Referral.request_id.in_(ids)).scalar_subquery())))
+    # A referral moved from another request: that request is among ``ids`` too
+    # (:func:`_concerned`), so its old row goes here.
+    connection.execute(delete(ReferralFigure).where(ReferralFigure.request_id.in_(ids)))
     connection.execute(delete(RequestFigure).where(RequestFigure.request_id.in_(ids)))
     connection.execute(insert(RequestFigure).from_select(
         _COLUMNS, facts(SupportRequest.id.in_(ids), Referral.request_id.in_(ids))))
@@ -171,30 +168,26 @@ def _of_tenant(tenant_id: int | None) -> tuple[ColumnElement[bool], ColumnElemen
     return SupportRequest.tenant_id == tenant_id, Referral.tenant_id == tenant_id
 
 
+def _rebuild(session: Session, model: Any, columns: tuple[str, ...],
+             definition: Any, tenant_id: int | None) -> int:
+    connection = session.connection()
+    mine: ColumnElement[bool] = literal(True) if tenant_id is None else \
+        model.tenant_id == tenant_id
+    connection.execute(delete(model).where(mine))
+    connection.execute(insert(model).from_select(columns, definition(*_of_tenant(tenant_id))))
+    return int(session.scalar(select(func.count()).select_from(model).where(mine)) or 0)
+
+
 def rebuild_requests(session: Session, tenant_id: int | None = None) -> int:
     """Write every request row (:class:`RequestFigure`) of ``tenant_id`` (None: of every
     tenant) again; returns how many there are. The caller commits."""
-    connection = session.connection()
-    mine: ColumnElement[bool] = literal(True) if tenant_id is None else \
-        RequestFigure.tenant_id == tenant_id
-    connection.execute(delete(RequestFigure).where(mine))
-    connection.execute(insert(RequestFigure).from_select(
-        _COLUMNS, facts(*_of_tenant(tenant_id))))
-    return int(session.scalar(select(func.count()).select_from(RequestFigure).where(mine))
-               or 0)
+    return _rebuild(session, RequestFigure, _COLUMNS, facts, tenant_id)
 
 
 def rebuild_referrals(session: Session, tenant_id: int | None = None) -> int:
     """Write every referral row (:class:`ReferralFigure`) of ``tenant_id`` again; returns how
     many there are. The caller commits."""
-    connection = session.connection()
-    mine: ColumnElement[bool] = literal(True) if tenant_id is None else \
-        ReferralFigure.tenant_id == tenant_id
-    connection.execute(delete(ReferralFigure).where(mine))
-    connection.execute(insert(ReferralFigure).from_select(
-        _REFERRAL_COLUMNS, referral_facts(*_of_tenant(tenant_id))))
-    return int(session.scalar(select(func.count()).select_from(ReferralFigure).where(mine))
-               or 0)
+    return _rebuild(session, ReferralFigure, _REFERRAL_COLUMNS, referral_facts, tenant_id)
 
 
 def rebuild(session: Session, tenant_id: int | None = None) -> tuple[int, int]:

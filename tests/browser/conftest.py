@@ -139,6 +139,17 @@ def site(migrated: str) -> Iterator[Site]:
 
 
 @pytest.fixture
+def page_without_script(browser: Any, site: Site) -> Iterator[Any]:
+    """A phone-sized Dutch browser page with JavaScript switched off (axe cannot run in
+    it): what the forms must work in."""
+    context = browser.new_context(viewport=PHONE.size, base_url=site.base_url, locale="nl",
+                                  java_script_enabled=False)
+    context.set_default_timeout(10_000)
+    yield context.new_page()
+    context.close()
+
+
+@pytest.fixture
 def page(browser: Any, site: Site, request: pytest.FixtureRequest) -> Iterator[Any]:
     """A fresh browser profile (no cookies) with a phone-sized window, set to the test's
     language when it has one (as a resident's own browser would be)."""

@@ -15,14 +15,14 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 from urllib.parse import parse_qs, urlencode, urlsplit
 
 import pytest
 
-from tests.browser.helpers import PHONE, Site, check_every_width
+from tests.browser.helpers import Site, check_every_width
 
 BELEID = "beleid@demo.wijkloket.example"
 LEAD = "lead-noord@demo.wijkloket.example"
@@ -487,16 +487,6 @@ def test_a_workspace_page_has_no_accessibility_violations(page, site, workspace,
 
 
 # --- Without JavaScript ----------------------------------------------------------------------
-
-
-@pytest.fixture
-def page_without_script(browser: Any, site: Site) -> Iterator[Any]:
-    """A browser profile with JavaScript switched off (axe cannot run in it)."""
-    context = browser.new_context(viewport=PHONE.size, base_url=site.base_url, locale="nl",
-                                  java_script_enabled=False)
-    context.set_default_timeout(10_000)
-    yield context.new_page()
-    context.close()
 
 
 @pytest.mark.parametrize(("path", "user"), [

@@ -4,15 +4,10 @@ back link, and the back button never sends a question twice."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from typing import Any
-
-import pytest
 from sqlalchemy import func, select
 
 from tests.browser.helpers import (
     INTAKE_STEPS,
-    PHONE,
     REFERENCE,
     Site,
     complete_form,
@@ -22,16 +17,6 @@ from tests.browser.helpers import (
 )
 
 WHAT = [step.name for step in INTAKE_STEPS].index("what")
-
-
-@pytest.fixture
-def page_without_script(browser: Any, site: Site) -> Iterator[Any]:
-    """A browser with JavaScript switched off."""
-    context = browser.new_context(viewport=PHONE.size, base_url=site.base_url, locale="nl",
-                                  java_script_enabled=False)
-    context.set_default_timeout(10_000)
-    yield context.new_page()
-    context.close()
 
 
 def _stored_with(site: Site, description: str) -> int:
