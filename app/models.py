@@ -175,6 +175,38 @@ class Coverage(Model):
     __table_args__ = (Index("ix_coverage_lookup", "tenant_id", "domain", "area_code"),)
 
 
+class Contract(Model):
+    """What the municipality bought or funds from a partner: a product (lot) for domains in
+    areas, from a first to a last day (none: until further notice).
+
+    A partner only receives new referrals for a domain where and while it has a live
+    contract (``app.services.contracts``, ``geo.contracts``). ``areas`` are buurt, wijk or
+    gemeente codes; empty is the whole municipality. ``volume``: the number of residents
+    (trajecten) agreed for the whole period, when the contract names one.
+    """
+
+    __tablename__ = "contract"
+    __table_args__ = (UniqueConstraint("tenant_id", "key"),
+                      Index("ix_contract_partner", "tenant_id", "partner_id"))
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    tenant_id: Mapped[int] = mapped_column(ForeignKey("tenant.id"))
+    key: Mapped[str] = mapped_column(String(64))
+    partner_id: Mapped[int] = mapped_column(ForeignKey("partner.id"))
+    product: Mapped[str] = mapped_column(String(40))  # referral_rules.vocabulary.PRODUCTS
+    lot: Mapped[str | None] = mapped_column(String(120))  # the tender's name for it (perceel)
+    funding: Mapped[str] = mapped_column(String(16), default="inkoop")  # vocabulary.FUNDING
+    domains: Mapped[list[str]] = mapped_column(JSON)
+    areas: Mapped[list[str]] = mapped_column(JSON, default=list)
+    starts_on: Mapped[dt.date] = mapped_column(Date)
+    ends_on: Mapped[dt.date | None] = mapped_column(Date)
+    volume: Mapped[int | None] = mapped_column(Integer)
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
+    updated_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow, onupdate=utcnow)
+
+    partner: Mapped[Partner] = relationship()
+
+
 class User(UserMixin, Model):
     __tablename__ = "user_account"
     __table_args__ = (UniqueConstraint("email"),)
@@ -407,6 +439,8 @@ class Referral(Model):
     domain: Mapped[str] = mapped_column(String(32))
     target_team_id: Mapped[int | None] = mapped_column(ForeignKey("team.id"), index=True)
     target_partner_id: Mapped[int | None] = mapped_column(ForeignKey("partner.id"), index=True)
+    # The partner's contract it was made under (None: to a team, or made before contracts).
+    contract_id: Mapped[int | None] = mapped_column(ForeignKey("contract.id"))
     state: Mapped[str] = mapped_column(String(16))
     due_date: Mapped[dt.date] = mapped_column(Date)
     rule_ids: Mapped[list[str]] = mapped_column(JSON)
@@ -432,6 +466,7 @@ class Referral(Model):
     request: Mapped[SupportRequest] = relationship(back_populates="referrals")
     target_team: Mapped[Team | None] = relationship()
     target_partner: Mapped[Partner | None] = relationship()
+    contract: Mapped[Contract | None] = relationship()
 
     @property
     def target(self) -> Partner | Team | None:

@@ -29,9 +29,11 @@ from referral_rules.vocabulary import (
     CONTACT_PREFERENCES,
     DOMAINS,
     FOR_WHOM,
+    FUNDING,
     HOUSING,
     LIFE_AREAS,
     OUTCOMES,
+    PRODUCTS,
     PROGRESSION_STEPS,
     URGENCIES,
 )
@@ -142,6 +144,7 @@ TASK_KIND_LABELS: dict[str, LazyString] = {
     "handover_refused": _l("The other team did not take the request over: look at it again"),
     "route_removed": _l("A route fell away after a change: withdraw the referral if needed"),
     "no_reply": _l("The resident did not answer the question: call or decide without it"),
+    "no_contract": _l("No organisation has a contract for this help here: find another way"),
 }
 
 OUTCOME_LABELS: dict[str, LazyString] = {
@@ -171,6 +174,32 @@ AGE_BAND_LABELS: dict[str, LazyString] = {
     "18-22": _l("18 to 22 years"),
     "23-64": _l("23 to 64 years"),
     "65+": _l("65 years and older"),
+}
+
+#: What a municipality buys or funds (``referral_rules.vocabulary.PRODUCTS``).
+PRODUCT_LABELS: dict[str, LazyString] = {
+    "basisondersteuning": _l("Basic support in the neighbourhood"),
+    "individuele_begeleiding": _l("Individual support (begeleiding)"),
+    "dagbegeleiding": _l("Day activities with support"),
+    "arbeidsmatige_activering": _l("Work-like day activities"),
+    "huishoudelijke_ondersteuning": _l("Help in the household"),
+    "re_integratie": _l("Help to find work (re-integration)"),
+    "schuldhulpverlening": _l("Debt help"),
+    "jeugdhulp": _l("Youth care"),
+    "ggz": _l("Mental health care"),
+    "verslavingszorg": _l("Addiction care"),
+    "daklozenopvang": _l("Shelter for homeless people"),
+    "beschermd_wonen": _l("Sheltered housing"),
+    "opvang_geweld": _l("Shelter after violence at home"),
+    "veilig_thuis": _l("Veilig Thuis (advice and reports on violence at home)"),
+    "mantelzorgondersteuning": _l("Support for carers"),
+}
+
+#: How a contract is paid (``referral_rules.vocabulary.FUNDING``).
+FUNDING_LABELS: dict[str, LazyString] = {
+    "inkoop": _l("Bought (contract)"),
+    "subsidie": _l("Grant (subsidy)"),
+    "eigen_beheer": _l("The municipality's own service"),
 }
 
 ROLE_LABELS: dict[str, LazyString] = {
@@ -209,6 +238,8 @@ _complete(CONTACT_PREFERENCE_LABELS, CONTACT_PREFERENCES, "CONTACT_PREFERENCE_LA
 _complete(REQUEST_STATUS_LABELS, REQUEST_STATES, "REQUEST_STATUS_LABELS")
 _complete(REFERRAL_STATE_LABELS, REFERRAL_STATES, "REFERRAL_STATE_LABELS")
 _complete(PROGRESSION_STEP_LABELS, PROGRESSION_STEPS, "PROGRESSION_STEP_LABELS")
+_complete(PRODUCT_LABELS, PRODUCTS, "PRODUCT_LABELS")
+_complete(FUNDING_LABELS, FUNDING, "FUNDING_LABELS")
 
 
 def label(labels: Mapping[str, LazyString], code: str | None) -> str:

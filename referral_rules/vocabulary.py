@@ -79,3 +79,26 @@ PROGRESSION_RANK: Final[Mapping[str, int]] = MappingProxyType(
     {code: rank for rank, code in enumerate(PROGRESSION_STEPS)})
 #: The domains whose receivers (a partner, a team) record steps on the path on their referral.
 PROGRESSION_DOMAINS: Final = ("dagbesteding", "participatie")
+#: What a municipality buys or funds from a partner (the lots and products of its contracts),
+#: each with the domains a contract for it covers unless the contract names its own.
+PRODUCT_DOMAINS: Final[Mapping[str, tuple[str, ...]]] = MappingProxyType({
+    "basisondersteuning": ("welzijn", "mantelzorg"),
+    "individuele_begeleiding": ("wmo",),
+    "dagbegeleiding": ("dagbesteding",),
+    "arbeidsmatige_activering": ("dagbesteding", "participatie"),
+    "huishoudelijke_ondersteuning": ("wmo",),
+    "re_integratie": ("participatie",),
+    "schuldhulpverlening": ("schulden",),
+    "jeugdhulp": ("jeugd",),
+    "ggz": ("ggz",),
+    "verslavingszorg": ("verslaving",),
+    "daklozenopvang": ("wonen",),
+    "beschermd_wonen": ("wonen", "ggz"),
+    "opvang_geweld": ("veiligheid",),
+    "veilig_thuis": ("veiligheid",),
+    "mantelzorgondersteuning": ("mantelzorg",),
+})
+PRODUCTS: Final = tuple(PRODUCT_DOMAINS)
+#: How a contract is paid: bought (inkoop), a grant (subsidie), or the municipality's own
+#: service (eigen beheer, a mandate instead of a contract).
+FUNDING: Final = ("inkoop", "subsidie", "eigen_beheer")

@@ -28,6 +28,7 @@ import pyotp
 from app.extensions import db
 from app.models import (
     ApiToken,
+    Contract,
     Coverage,
     Partner,
     Referral,
@@ -83,13 +84,29 @@ def team(of: Tenant, key: str | None = None, *, name: str | None = None,
 def partner(of: Tenant, key: str | None = None, *, name: str | None = None,
             domain: str | None = None, area_code: str | None = None, **fields: Any) -> Partner:
     """A partner organisation of ``of``; with ``domain``, also its service: the partner is
-    responsible for that domain in ``area_code`` (None: everywhere in the municipality)."""
+    responsible for that domain in ``area_code`` (None: everywhere in the municipality),
+    under a contract for it there that runs until further notice."""
     number = _next()
     row = _add(Partner(tenant_id=of.id, key=key or f"partner{number}",
                        name=name or f"Partner {number}", **fields))
     if domain is not None:
         _add(Coverage(tenant_id=of.id, area_code=area_code, domain=domain, partner_id=row.id))
+        contract(row, domains=(domain,), areas=(area_code,) if area_code else ())
     return row
+
+
+def contract(of: Partner, *, domains: tuple[str, ...] = ("wmo",), areas: tuple[str, ...] = (),
+             product: str = "individuele_begeleiding", starts_on: dt.date | None = None,
+             ends_on: dt.date | None = None, key: str | None = None,
+             **fields: Any) -> Contract:
+    """A contract of the partner ``of`` for ``domains`` in ``areas`` (none: the whole
+    municipality), from a year ago (or ``starts_on``) until ``ends_on`` (None: until further
+    notice)."""
+    return _add(Contract(tenant_id=of.tenant_id, partner_id=of.id,
+                         key=key or f"contract{_next()}", product=product,
+                         domains=list(domains), areas=list(areas),
+                         starts_on=starts_on or dt.date.today() - dt.timedelta(days=365),
+                         ends_on=ends_on, **fields))
 
 
 def user(of: Tenant, *, role: str = "staff", team: Team | None = None,

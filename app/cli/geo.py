@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+import datetime as dt
 import json
 import sys
 from pathlib import Path
@@ -12,9 +13,11 @@ import click
 from flask.cli import AppGroup
 from sqlalchemy import func, select
 
+from app.calendar import today as local_today
 from app.cli.common import tenant_by_slug
 from app.extensions import db
 from app.models import Area, Partner, Team, Tenant
+from app.services import contracts
 from app.services.routing import (
     Placement,
     area_index,
@@ -87,19 +90,34 @@ def import_postcodes(path: Path) -> None:
 
 @geo_cli.command("coverage")
 @click.option("--tenant", "slug", required=True)
+@click.option("--on", "on", type=click.DateTime(formats=["%Y-%m-%d"]), default=None,
+              help="Check the contracts on this day (YYYY-MM-DD; default today) and on the "
+                   "first day after each contract that ends later.")
 @click.option("--json", "as_json", is_flag=True, help="Print JSON for programs.")
-def coverage(slug: str, as_json: bool) -> None:
-    """List every (buurt, domain) with no team (gap) or more than one (overlap)."""
+def coverage(slug: str, on: dt.datetime | None, as_json: bool) -> None:
+    """List every (buurt, domain) with no team (gap) or more than one (overlap), and where a
+    partner is responsible without a live contract."""
     tenant = tenant_by_slug(slug)
     report = coverage_report(tenant)
     if report is None:
         raise click.ClickException(f"Tenant {slug} has no map; run 'geo import-areas' first.")
+    day = on.date() if on is not None else local_today()
+    contract_gaps = contracts.gaps(tenant, day)
     buurten = db.session.scalar(
         select(func.count(func.distinct(Area.code))).where(Area.tenant_id == tenant.id,
                                                            Area.kind == "buurt"))
     if as_json:
-        click.echo(json.dumps({"tenant": slug, **report.to_dict()}, indent=2))
+        click.echo(json.dumps({"tenant": slug, **report.to_dict(), "on": day.isoformat(),
+                               "contract_gaps": [
+                                   {"from": gap.day.isoformat(), "domain": gap.domain,
+                                    "buurt": gap.place} for gap in contract_gaps]}, indent=2))
     else:
+        if contract_gaps:
+            click.echo(f"Partners responsible without a live contract (checked from "
+                       f"{day.isoformat()}):\n" + contracts.describe_gaps(contract_gaps,
+                                                                           limit=1000))
+        else:
+            click.echo(f"Every partner responsible has a live contract from {day.isoformat()}.")
         click.echo(f"Coverage of {tenant.name}: {buurten} buurten x {len(DOMAINS)} domains.")
         for buurt, domain in report.gaps:
             click.echo(f"  gap      {buurt}  {domain}: nobody")

@@ -72,3 +72,8 @@ def tenant_load(slug_or_path: str, areas_path: Path | None, year: int | None,
         if areas else "."))
     if result.coverage is not None and not result.coverage.ok:
         click.echo(describe(result.coverage))
+    if result.contract_gaps:
+        from app.services.contracts import describe_gaps
+
+        click.echo("Partners responsible without a live contract (these referrals go to the "
+                   "owning team as a task):\n" + describe_gaps(result.contract_gaps))

@@ -22,19 +22,21 @@ from app.lifecycle import REQUEST_INITIAL
 from app.messaging.in_app import notifications
 from app.messaging.outgoing import notices
 from app.models import (
+    Partner,
     ReferenceCounter,
     SupportRequest,
     Team,
     Tenant,
     User,
 )
-from app.services import audit
+from app.services import audit, contracts
 from app.services.calendars import response_due
 from app.services.referrals import open_referral
 from app.services.routing import Placement, owner_team, place, responsible
 from app.services.rulesets import ruleset_for
 from app.services.status_tokens import status_token as status_token  # app.api imports it here
 from app.services.tasks import add_task
+from app.vocabulary import DOMAIN_LABELS, label
 from referral_rules import Decision, Route, evaluate
 from referral_rules import Ruleset as RulesRuleset
 from referral_rules.vocabulary import OWNER_DOMAIN, URGENCY_CRISIS, URGENCY_URGENT
@@ -239,7 +241,17 @@ def refer_route(
     target = None if route.domain == OWNER_DOMAIN else responsible(tenant, placement, route.domain)
     if target is None or (isinstance(target, Team) and target.id == owner.id):
         return  # handled by the owning team itself; the decision records the route
-    open_referral(tenant, request, route.domain, target,
+    contract = None
+    if isinstance(target, Partner):
+        found = contracts.contracted(
+            tenant, contracts.place_codes(tenant, placement.buurt_code, placement.wijk_code),
+            route.domain, target, today)
+        if found is None:
+            add_task(request, owner.id, "no_contract", contracts.no_contract_reason(
+                label(DOMAIN_LABELS, route.domain), today))
+            return
+        target, contract = found
+    open_referral(tenant, request, route.domain, target, contract=contract,
                   due_date=response_due(tenant, today, route_days=route.deadline_days,
                                         ruleset_days=ruleset.default_deadline_days),
                   rule_ids=list(route.rule_ids),

@@ -26,27 +26,31 @@ from app.lifecycle import (
 from app.limits import REASON_MAX
 from app.messaging.in_app import notifications
 from app.messaging.outgoing import notices
-from app.models import Partner, Referral, SupportRequest, Task, Team, Tenant, User, utcnow
+from app.models import Contract, Partner, Referral, SupportRequest, Task, Team, Tenant, User, utcnow
 from app.roles import PARTNER, TEAM_ROLES
-from app.services import audit, request_states, tasks
+from app.services import audit, contracts, request_states, tasks
 from app.services.calendars import response_due
 from app.services.errors import Conflict, InvalidInput, NotFound
 from app.services.rulesets import ruleset_for
 from app.services.tasks import add_task
-from app.vocabulary import REFERRAL_STATE_LABELS, label
+from app.vocabulary import DOMAIN_LABELS, REFERRAL_STATE_LABELS, label
 from referral_rules.vocabulary import DOMAINS, OUTCOMES
 
 
 def open_referral(tenant: Tenant, request: SupportRequest, domain: str, target: Partner | Team,
                   *, due_date: dt.date, rule_ids: list[str], reason: str,
-                  ruleset_version: str, actor: User | None = None) -> Referral:
+                  ruleset_version: str, actor: User | None = None,
+                  contract: Contract | None = None) -> Referral:
     """Make a referral: sent at once, or, when it would share the resident's details with a
-    partner without consent, proposed with a task to ask for consent. The caller commits."""
+    partner without consent, proposed with a task to ask for consent. A partner's referral
+    names the ``contract`` it is made under (``app.services.contracts`` chose both). The
+    caller commits."""
     may_send = not isinstance(target, Partner) or request.consent_share
     referral = Referral(
         tenant_id=tenant.id, request_id=request.id, domain=domain,
         target_team_id=target.id if isinstance(target, Team) else None,
         target_partner_id=target.id if isinstance(target, Partner) else None,
+        contract_id=contract.id if contract is not None else None,
         state="sent" if may_send else "proposed", due_date=due_date, rule_ids=rule_ids,
         reason=reason, ruleset_version=ruleset_version)
     _mark_moments(referral, utcnow())
@@ -93,8 +97,17 @@ def refer_by_hand(user: User, request: SupportRequest, domain: str, target: str,
         raise Conflict(_("This referral is already open."))
     tenant = db.session.get(Tenant, request.tenant_id)
     assert tenant is not None
+    contract = None
+    if isinstance(chosen, Partner):
+        contract = contracts.contract_for(
+            chosen, contracts.place_codes(tenant, request.buurt_code, request.wijk_code),
+            domain, local_today())
+        if contract is None:
+            raise InvalidInput(_("%(partner)s has no contract for %(domain)s here today. "
+                                 "Choose another organisation.", partner=chosen.name,
+                                 domain=label(DOMAIN_LABELS, domain)), "target")
     ruleset = ruleset_for(tenant)
-    referral = open_referral(tenant, request, domain, chosen,
+    referral = open_referral(tenant, request, domain, chosen, contract=contract,
                              due_date=response_due(tenant, local_today(), route_days=None,
                                                    ruleset_days=ruleset.default_deadline_days),
                              rule_ids=["manual"], reason=reason,

@@ -8,9 +8,10 @@ and refuses coverage with gaps or overlaps (DESIGN.md invariant 6).
 from __future__ import annotations
 
 import base64
+import datetime as dt
 import secrets
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -20,15 +21,18 @@ from sqlalchemy import delete, select
 from sqlalchemy.dialects import postgresql, sqlite
 
 from app.calendar import parse_closing_days
+from app.calendar import today as local_today
 from app.config import BASE_DIR
 from app.extensions import db
+from app.i18n import force_locale
 from app.models import Area, Coverage, Partner, PostcodePoint, Team, Tenant, utcnow
-from app.services import audit
+from app.services import audit, contracts
 from app.services.small_numbers import parse_small_numbers
 from app.services.theme import ThemeConfigError, parse_contact, parse_theme
 from geo import Area as GeoArea
 from geo import Assignment, CoverageReport, check_coverage
 from geo import PostcodePoint as GeoPostcodePoint
+from geo.contracts import ContractGap
 from referral_rules.vocabulary import DOMAINS
 
 TENANT_DIR = BASE_DIR / "tenants"
@@ -42,6 +46,9 @@ class TenantConfigError(ValueError):
 class LoadResult:
     tenant: Tenant
     coverage: CoverageReport | None
+    #: Where the coverage gives a domain to a partner without a live contract, today or
+    #: after a contract ends (reported, not refused: a contract may end on purpose).
+    contract_gaps: list[ContractGap] = field(default_factory=list)
 
 
 def create_tenant(slug: str, name: str, gemeentecode: str, ruleset: str | None = None) -> Tenant:
@@ -150,8 +157,61 @@ def load_tenant_file(
     if report is not None and not report.ok and not force:
         db.session.rollback()
         raise TenantConfigError(f"{path}: coverage has gaps or overlaps:\n{describe(report)}")
+    try:
+        _load_contracts(tenant, data.get("contracts") or [], partners, path)
+    except TenantConfigError:
+        db.session.rollback()
+        raise
+    found_gaps = contracts.gaps(tenant, local_today())
     db.session.commit()
-    return LoadResult(tenant=tenant, coverage=report)
+    return LoadResult(tenant=tenant, coverage=report, contract_gaps=found_gaps)
+
+
+def _load_contracts(tenant: Tenant, items: list[dict[str, Any]], partners: dict[str, Partner],
+                    path: Path) -> None:
+    """The file's contracts, created or changed by key (through the same checks and audit
+    as the workspace); a contract the file does not name stays as it is."""
+    existing = {row.key: row for row in contracts.contracts_of(tenant.id)}
+    seen: set[str] = set()
+    with force_locale("en"):
+        for number, item in enumerate(items, start=1):
+            where = f"{path}: contract {number}"
+            if not isinstance(item, dict) or item.get("partner") not in partners:
+                raise TenantConfigError(f"{where}: name a known 'partner'")
+            data = _contract_data(item, partners[item["partner"]], where)
+            if data.key in seen:
+                raise TenantConfigError(f"{where}: the key {data.key!r} is used twice")
+            seen.add(data.key)
+            contract = existing.get(data.key)
+            found = contracts.problems(tenant, data, existing=contract)
+            if found:
+                raise TenantConfigError(f"{where} ({data.key}): "
+                                        + " ".join(message for _field, message in found))
+            existing[data.key] = contracts.save(tenant, data, contract=contract,
+                                                actor_label="tenant file")
+
+
+def _contract_data(item: dict[str, Any], partner: Partner, where: str) -> contracts.ContractData:
+    def day(name: str) -> dt.date | None:
+        value = item.get(name)
+        if value is None or (isinstance(value, dt.date) and not isinstance(value, dt.datetime)):
+            return value
+        try:
+            return dt.date.fromisoformat(str(value))
+        except ValueError as exc:
+            raise TenantConfigError(f"{where}: '{name}' is not a date (YYYY-MM-DD)") from exc
+
+    starts_on = day("starts_on")
+    if starts_on is None:
+        raise TenantConfigError(f"{where}: give 'starts_on' (YYYY-MM-DD)")
+    volume = item.get("volume")
+    if volume is not None and (not isinstance(volume, int) or isinstance(volume, bool)):
+        raise TenantConfigError(f"{where}: 'volume' is a whole number")
+    return contracts.ContractData(
+        key=str(item.get("key") or ""), partner_id=partner.id,
+        product=str(item.get("product") or ""), starts_on=starts_on, ends_on=day("ends_on"),
+        domains=tuple(item.get("domains") or ()), areas=tuple(item.get("areas") or ()),
+        lot=item.get("lot"), funding=str(item.get("funding") or "inkoop"), volume=volume)
 
 
 _Row = TypeVar("_Row", Team, Partner)

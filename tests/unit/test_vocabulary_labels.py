@@ -171,6 +171,8 @@ VOCABULARIES = (
     Vocabulary("outcomes", v.OUTCOME_LABELS, codes.OUTCOMES),
     Vocabulary("age bands", v.AGE_BAND_LABELS, tuple(band[0] for band in codes.AGE_BANDS)),
     Vocabulary("progression steps", v.PROGRESSION_STEP_LABELS, codes.PROGRESSION_STEPS),
+    Vocabulary("products", v.PRODUCT_LABELS, codes.PRODUCTS),
+    Vocabulary("funding", v.FUNDING_LABELS, codes.FUNDING),
     Vocabulary("request states", v.REQUEST_STATUS_LABELS, REQUEST_STATES),
     Vocabulary("referral states", v.REFERRAL_STATE_LABELS, REFERRAL_STATES),
     Vocabulary("task kinds", v.TASK_KIND_LABELS, _task_kinds()),

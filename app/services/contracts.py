@@ -1,0 +1,263 @@
+"""Contracts: which partner may receive new referrals, for what, where and until when.
+
+The rules route a request to a domain; the coverage names who is responsible for it there;
+the contracts decide whether that partner may take it today. A partner without a live
+contract for the domain and place receives no new referral: the next partner with one does
+(:func:`contracted`), and when nobody has one, the owning team gets a task (the caller adds
+it), never nobody. The choice itself is plain logic in :mod:`geo.contracts`.
+
+Contracts come from the tenant file (``contracts:``, loaded by ``app.services.tenants``) and
+from the workspace (``/beleid/contracts``); both save through :func:`save`, which checks
+them the same way and audits every change.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+
+from flask_babel import format_date
+from sqlalchemy import func, select
+
+from app.extensions import db
+from app.i18n import _
+from app.models import Area, Contract, Coverage, Partner, Referral, Tenant, User
+from app.services import audit
+from app.services.errors import InvalidInput
+from geo.contracts import ContractGap, ContractTerm, candidates, contract_gaps, overlapping
+from referral_rules.vocabulary import DOMAINS, FUNDING, OWNER_DOMAIN, PRODUCT_DOMAINS, PRODUCTS
+
+#: The domains a contract can cover: every domain but the owning team's own.
+CONTRACT_DOMAINS = tuple(domain for domain in DOMAINS if domain != OWNER_DOMAIN)
+KEY_MAX = 64
+LOT_MAX = 120
+
+
+@dataclass(frozen=True)
+class ContractData:
+    """A contract as a form or a tenant file gives it."""
+
+    key: str
+    partner_id: int
+    product: str
+    starts_on: dt.date
+    ends_on: dt.date | None = None
+    domains: tuple[str, ...] = ()  # none: the product's domains
+    areas: tuple[str, ...] = ()  # none: the whole municipality
+    lot: str | None = None
+    funding: str = "inkoop"
+    volume: int | None = None
+
+    @property
+    def chosen_domains(self) -> tuple[str, ...]:
+        return self.domains or PRODUCT_DOMAINS.get(self.product, ())
+
+
+def term(row: Contract) -> ContractTerm:
+    return ContractTerm(key=row.key, partner=str(row.partner_id), product=row.product,
+                        domains=tuple(row.domains), areas=tuple(row.areas or ()),
+                        starts_on=row.starts_on, ends_on=row.ends_on)
+
+
+def contracts_of(tenant_id: int) -> list[Contract]:
+    """The tenant's contracts, the running and the ended, by partner and start."""
+    return list(db.session.scalars(
+        select(Contract).join(Partner, Partner.id == Contract.partner_id)
+        .where(Contract.tenant_id == tenant_id)
+        .order_by(Partner.name, Contract.starts_on, Contract.key)))
+
+
+def place_codes(tenant: Tenant, buurt_code: str | None,
+                wijk_code: str | None) -> tuple[str | None, str | None, str | None]:
+    """A place as :mod:`geo.contracts` reads it: (buurt, wijk, gemeente); without a buurt,
+    only the municipality is known."""
+    if not buurt_code:
+        return (None, None, tenant.gemeentecode)
+    return (buurt_code, wijk_code, tenant.gemeentecode)
+
+
+def contracted(tenant: Tenant, codes: Sequence[str | None], domain: str,
+               preferred: Partner | None, day: dt.date) -> tuple[Partner, Contract] | None:
+    """The partner to refer ``domain`` to at the place on ``day``, and its contract: the
+    ``preferred`` one (the coverage's) while its contract runs, else the next partner with a
+    live contract there; None when nobody has one."""
+    rows = {row.key: row for row in contracts_of(tenant.id)}
+    found = candidates([term(row) for row in rows.values()], domain, codes, day,
+                       preferred=str(preferred.id) if preferred is not None else None)
+    if not found:
+        return None
+    chosen = rows[found[0].key]
+    return chosen.partner, chosen
+
+
+def contract_for(partner: Partner, codes: Sequence[str | None], domain: str,
+                 day: dt.date) -> Contract | None:
+    """The partner's live contract for ``domain`` at the place on ``day``, if it has one."""
+    rows = {row.key: row for row in db.session.scalars(
+        select(Contract).where(Contract.tenant_id == partner.tenant_id,
+                               Contract.partner_id == partner.id))}
+    found = candidates([term(row) for row in rows.values()], domain, codes, day)
+    return rows[found[0].key] if found else None
+
+
+def no_contract_reason(domain_label: str, day: dt.date) -> str:
+    """The owning team's task when no partner has a contract (in the caller's locale)."""
+    return _("No organisation has a contract for %(domain)s here on %(day)s, so the question "
+             "was not referred. Find help for the resident another way, or tell the "
+             "municipality.", domain=domain_label, day=format_date(day, "long"))
+
+
+# --- Checking and saving ---------------------------------------------------------------------
+
+def known_areas(tenant: Tenant) -> dict[str, str | None]:
+    """Every area code of the tenant's latest map → its parent (a wijk's gemeente)."""
+    year = db.session.scalar(select(func.max(Area.year)).where(Area.tenant_id == tenant.id))
+    parents: dict[str, str | None] = {tenant.gemeentecode: None}
+    if year is None:
+        return parents
+    for code, parent in db.session.execute(select(Area.code, Area.parent_code).where(
+            Area.tenant_id == tenant.id, Area.year == year)):
+        parents[code] = parent or (None if code == tenant.gemeentecode else tenant.gemeentecode)
+    return parents
+
+
+def problems(tenant: Tenant, data: ContractData, *, existing: Contract | None = None,
+             others: Iterable[Contract] | None = None) -> list[tuple[str, str]]:
+    """What is wrong with ``data``, as (field, message) pairs; empty when it can be saved."""
+    found: list[tuple[str, str]] = []
+    key = data.key.strip()
+    if not key or len(key) > KEY_MAX:
+        found.append(("key", _("Give the contract a short name (at most %(max)d characters).",
+                               max=KEY_MAX)))
+    partner = db.session.get(Partner, data.partner_id)
+    if partner is None or partner.tenant_id != tenant.id:
+        found.append(("partner_id", _("Choose an organisation.")))
+    elif existing is not None and existing.partner_id != data.partner_id:
+        found.append(("partner_id", _("A contract stays with its organisation. End it, and "
+                                      "make a new contract for the other organisation.")))
+    if data.product not in PRODUCTS:
+        found.append(("product", _("Choose what the contract is for.")))
+    if data.funding not in FUNDING:
+        found.append(("funding", _("Choose how the contract is paid.")))
+    domains = data.chosen_domains
+    if not domains or any(domain not in CONTRACT_DOMAINS for domain in domains):
+        found.append(("domains", _("Choose at least one domain.")))
+    parents = known_areas(tenant)
+    unknown = [code for code in data.areas if code not in parents]
+    if unknown:
+        found.append(("areas", _("These areas are not on the municipality's map: %(codes)s.",
+                                 codes=", ".join(unknown))))
+    if data.ends_on is not None and data.ends_on < data.starts_on:
+        found.append(("ends_on", _("The last day is before the first day.")))
+    if data.volume is not None and data.volume < 1:
+        found.append(("volume", _("The volume is a whole number of at least 1, or empty.")))
+    if data.lot is not None and len(data.lot) > LOT_MAX:
+        found.append(("lot", _("Use at most %(max)d characters.", max=LOT_MAX)))
+    if found:
+        return found
+    rows = list(others) if others is not None else contracts_of(tenant.id)
+    rows = [row for row in rows if existing is None or row.id != existing.id]
+    if any(row.key == key for row in rows):
+        found.append(("key", _("Another contract already has this name.")))
+    new = ContractTerm(key=key, partner=str(data.partner_id), product=data.product,
+                       domains=domains, areas=data.areas, starts_on=data.starts_on,
+                       ends_on=data.ends_on)
+    clashes = overlapping(new, [term(row) for row in rows],
+                          {code: parent for code, parent in parents.items() if parent})
+    for clash in clashes:
+        found.append(("starts_on", _(
+            "This overlaps the contract %(key)s of the same organisation for the same "
+            "product, in the same area, from %(start)s. End that contract first, or change "
+            "the dates or the areas.", key=clash.key, start=format_date(clash.starts_on))))
+    return found
+
+
+_FIELDS = ("key", "partner_id", "product", "lot", "funding", "domains", "areas", "starts_on",
+           "ends_on", "volume")
+
+
+def save(tenant: Tenant, data: ContractData, *, contract: Contract | None = None,
+         actor: User | None = None, actor_label: str | None = None) -> Contract:
+    """Create or change a contract, after :func:`problems`; audited with what changed.
+
+    Raises InvalidInput for the first problem (the caller shows them all with
+    :func:`problems` first, when it can). The caller commits.
+    """
+    found = problems(tenant, data, existing=contract)
+    if found:
+        raise InvalidInput(found[0][1], found[0][0])
+    values: dict[str, object] = {
+        "key": data.key.strip(), "partner_id": data.partner_id, "product": data.product,
+        "lot": (data.lot or "").strip()[:LOT_MAX] or None, "funding": data.funding,
+        "domains": list(data.chosen_domains), "areas": list(data.areas),
+        "starts_on": data.starts_on, "ends_on": data.ends_on, "volume": data.volume}
+    if contract is None:
+        contract = Contract(tenant_id=tenant.id, **values)
+        db.session.add(contract)
+        changes = {name: _plain(value) for name, value in values.items()}
+    else:
+        changes = {name: [_plain(getattr(contract, name)), _plain(value)]
+                   for name, value in values.items() if getattr(contract, name) != value}
+        if not changes:
+            return contract
+        for name, value in values.items():
+            setattr(contract, name, value)
+    created = contract.id is None
+    db.session.flush()
+    audit.record("contract.created" if created else "contract.changed", tenant_id=tenant.id,
+                 object_type="contract", object_id=contract.id, actor=actor,
+                 actor_label=actor_label, changes=changes)
+    return contract
+
+
+def _plain(value: object) -> object:
+    return value.isoformat() if isinstance(value, dt.date) else value
+
+
+# --- What the contracts leave open -----------------------------------------------------------
+
+def gaps(tenant: Tenant, on: dt.date) -> list[ContractGap]:
+    """Where the coverage gives a domain to a partner but no partner has a live contract, on
+    ``on`` or from the first day after a contract ends (``geo coverage``, ``tenant load``)."""
+    buurten = db.session.execute(select(Area.code, Area.parent_code).where(
+        Area.tenant_id == tenant.id, Area.kind == "buurt",
+        Area.year == select(func.max(Area.year)).where(Area.tenant_id == tenant.id)
+        .scalar_subquery())).all()
+    coverage = db.session.scalars(select(Coverage).where(Coverage.tenant_id == tenant.id)).all()
+    by_area: dict[tuple[str | None, str], Coverage] = {}
+    for row in coverage:
+        by_area.setdefault((row.area_code, row.domain), row)
+    needs: list[tuple[str | None, tuple[str | None, ...], str]] = []
+    places: list[tuple[str | None, tuple[str | None, ...]]] = [
+        (code, (code, parent, tenant.gemeentecode)) for code, parent in buurten]
+    places.append((None, (None, None, tenant.gemeentecode)))
+    for place, codes in places:
+        for domain in CONTRACT_DOMAINS:
+            lookup = [c for c in codes if c] if place is not None else [tenant.gemeentecode, None]
+            covering = next((by_area[(code, domain)] for code in lookup
+                             if (code, domain) in by_area), None)
+            if covering is not None and covering.partner_id is not None:
+                needs.append((place, codes, domain))
+    return contract_gaps(needs, [term(row) for row in contracts_of(tenant.id)], on)
+
+
+def describe_gaps(found: Sequence[ContractGap], limit: int = 20) -> str:
+    """The gaps for a terminal, grouped per day and domain (English, like the CLI)."""
+    grouped: dict[tuple[dt.date, str], list[str]] = {}
+    for gap in found:
+        grouped.setdefault((gap.day, gap.domain), []).append(gap.place or "(no known buurt)")
+    lines = []
+    for (day, domain), places in list(grouped.items())[:limit]:
+        shown = ", ".join(places[:8]) + (f" and {len(places) - 8} more" if len(places) > 8 else "")
+        lines.append(f"  no contract from {day.isoformat()}: {domain} in {shown}")
+    if len(grouped) > limit:
+        lines.append(f"  … {len(grouped) - limit} more")
+    return "\n".join(lines)
+
+
+def referrals_under(contract: Contract) -> int:
+    """How many referrals were made under the contract (against its volume)."""
+    return int(db.session.scalar(select(func.count(Referral.id)).where(
+        Referral.tenant_id == contract.tenant_id, Referral.contract_id == contract.id)) or 0)
+
