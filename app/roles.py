@@ -30,9 +30,12 @@ ROLES: Final = (STAFF, TEAM_LEAD, PARTNER, ADMIN, BELEID)
 TEAM_ROLES: Final = (STAFF, TEAM_LEAD)
 #: The roles that may open the municipality's workspace of figures (/beleid).
 FIGURES_ROLES: Final = (BELEID, TEAM_LEAD, ADMIN)
+#: The roles that may make and change the municipality's contracts with partners (the others
+#: of :data:`FIGURES_ROLES` read them).
+CONTRACT_ROLES: Final = (BELEID, ADMIN)
 #: Roles that see aggregates only: a page with casework they try to open is refused and the
 #: attempt is logged in the audit (someone looking for a person where the role has none).
 AGGREGATES_ONLY: Final = (BELEID,)
 
-__all__ = ["ADMIN", "AGGREGATES_ONLY", "BELEID", "FIGURES_ROLES", "PARTNER", "ROLES", "STAFF",
-           "TEAM_LEAD", "TEAM_ROLES"]
+__all__ = ["ADMIN", "AGGREGATES_ONLY", "BELEID", "CONTRACT_ROLES", "FIGURES_ROLES", "PARTNER",
+           "ROLES", "STAFF", "TEAM_LEAD", "TEAM_ROLES"]

@@ -202,6 +202,14 @@ FUNDING_LABELS: dict[str, LazyString] = {
     "eigen_beheer": _l("The municipality's own service"),
 }
 
+#: A contract's state on a day (``app.services.contracts.state_on``).
+CONTRACT_STATE_LABELS: dict[str, LazyString] = {
+    "planned": _l("Not started yet"),
+    "running": _l("Running"),
+    "ending": _l("Ends soon"),
+    "ended": _l("Ended"),
+}
+
 ROLE_LABELS: dict[str, LazyString] = {
     "staff": _l("Staff member"),
     "team_lead": _l("Team lead"),

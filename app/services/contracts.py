@@ -22,9 +22,9 @@ from sqlalchemy import func, select
 
 from app.extensions import db
 from app.i18n import _
-from app.models import Area, Contract, Coverage, Partner, Referral, Tenant, User
+from app.models import Area, AuditEvent, Contract, Coverage, Partner, Referral, Tenant, User
 from app.services import audit
-from app.services.errors import InvalidInput
+from app.services.errors import InvalidInput, NotFound
 from geo.contracts import ContractGap, ContractTerm, candidates, contract_gaps, overlapping
 from referral_rules.vocabulary import DOMAINS, FUNDING, OWNER_DOMAIN, PRODUCT_DOMAINS, PRODUCTS
 
@@ -211,6 +211,14 @@ def save(tenant: Tenant, data: ContractData, *, contract: Contract | None = None
     return contract
 
 
+def change(tenant: Tenant, data: ContractData, *, contract: Contract | None,
+           actor: User) -> Contract:
+    """A contract made or changed in the workspace by ``actor``: :func:`save`, committed."""
+    saved = save(tenant, data, contract=contract, actor=actor)
+    db.session.commit()
+    return saved
+
+
 def _plain(value: object) -> object:
     return value.isoformat() if isinstance(value, dt.date) else value
 
@@ -256,8 +264,79 @@ def describe_gaps(found: Sequence[ContractGap], limit: int = 20) -> str:
     return "\n".join(lines)
 
 
-def referrals_under(contract: Contract) -> int:
-    """How many referrals were made under the contract (against its volume)."""
-    return int(db.session.scalar(select(func.count(Referral.id)).where(
-        Referral.tenant_id == contract.tenant_id, Referral.contract_id == contract.id)) or 0)
 
+# --- For the workspace's pages ---------------------------------------------------------------
+
+#: A contract's state on a day, as the workspace shows it: ``ending`` runs but ends within
+#: :data:`ENDING_DAYS` days.
+ENDING_DAYS = 90
+CONTRACT_STATES = ("planned", "running", "ending", "ended")
+
+
+def state_on(contract: Contract, day: dt.date) -> str:
+    """``planned``, ``running``, ``ending`` or ``ended`` on ``day``."""
+    if day < contract.starts_on:
+        return "planned"
+    if contract.ends_on is not None and contract.ends_on < day:
+        return "ended"
+    if contract.ends_on is not None and (contract.ends_on - day).days < ENDING_DAYS:
+        return "ending"
+    return "running"
+
+
+def get(tenant_id: int, contract_id: int) -> Contract:
+    """The tenant's contract; NotFound for another tenant's or an unknown id."""
+    contract = db.session.get(Contract, contract_id)
+    if contract is None or contract.tenant_id != tenant_id:
+        raise NotFound(_("This contract does not exist."))
+    return contract
+
+
+def history(contract: Contract, limit: int = 50) -> list[AuditEvent]:
+    """The newest audit events about the contract: who made or changed what, when."""
+    return list(db.session.scalars(
+        select(AuditEvent).where(AuditEvent.tenant_id == contract.tenant_id,
+                                 AuditEvent.object_type == "contract",
+                                 AuditEvent.object_id == contract.id)
+        .order_by(AuditEvent.id.desc()).limit(limit)))
+
+
+def area_choices(tenant: Tenant) -> list[tuple[str, str]]:
+    """The wijken of the latest map, each followed by its buurten: (code, name)."""
+    year = db.session.scalar(select(func.max(Area.year)).where(Area.tenant_id == tenant.id))
+    rows = db.session.execute(select(Area.code, Area.name, Area.kind, Area.parent_code).where(
+        Area.tenant_id == tenant.id, Area.year == year, Area.kind.in_(("wijk", "buurt")))
+        .order_by(Area.code)).all() if year is not None else []
+    buurten: dict[str | None, list[tuple[str, str]]] = {}
+    for code, name, kind, parent in rows:
+        if kind == "buurt":
+            buurten.setdefault(parent, []).append((code, name))
+    found: list[tuple[str, str]] = []
+    for code, name, kind, _parent in rows:
+        if kind == "wijk":
+            found.append((code, name))
+            found.extend(buurten.get(code, []))
+    return found
+
+
+def referral_counts(tenant_id: int) -> dict[int, int]:
+    """Per contract, how many referrals were made under it (against its volume)."""
+    rows = db.session.execute(
+        select(Referral.contract_id, func.count(Referral.id))
+        .where(Referral.tenant_id == tenant_id, Referral.contract_id.is_not(None))
+        .group_by(Referral.contract_id)).all()
+    return {contract_id: count for contract_id, count in rows if contract_id is not None}
+
+
+def partner_names(tenant_id: int) -> dict[int, str]:
+    """The tenant's partner organisations, id → name, by name."""
+    return dict(db.session.execute(select(Partner.id, Partner.name).where(
+        Partner.tenant_id == tenant_id).order_by(Partner.name)).all())
+
+
+def actor_names(events: Sequence[AuditEvent]) -> dict[int, str]:
+    """Who did what the history shows: user id → name."""
+    ids = {event.actor_id for event in events if event.actor_id is not None}
+    if not ids:
+        return {}
+    return dict(db.session.execute(select(User.id, User.name).where(User.id.in_(ids))).all())

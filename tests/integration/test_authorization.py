@@ -81,7 +81,16 @@ def world(client, demo):
             "filter": saved.id, "notification": notice.id, "reply": reply,
             "day": day.id, "staff_step": staff_step, "partner_step": partner_step,
             "figures_table": "requests", "partner_id": _partner_id("schuldhulp"),
-            "punctuality_table": "teams", "path_table": "people"}
+            "punctuality_table": "teams", "path_table": "people",
+            "contract": _contract_id("schuldhulp-2024")}
+
+
+def _contract_id(key: str) -> int:
+    from app.models import Contract
+
+    found = db.session.scalar(select(Contract.id).where(Contract.key == key))
+    assert found is not None
+    return found
 
 
 def _partner_id(key: str) -> int:
@@ -97,6 +106,8 @@ LOGGED_IN = EVERYONE - {"anonymous"}
 STAFF = {"staff_noord", "lead_noord", "staff_zuid"}
 #: The municipality's workspace of figures: policy advisors, team leads and administrators.
 FIGURES = {"beleid", "lead_noord", "admin"}
+#: Who makes and changes the municipality's contracts with partners.
+CONTRACTS = {"beleid", "admin"}
 #: An allowed role may still be refused on the content (a transition that is not possible in
 #: the referral's state, a form with errors): never by a denial or a login page.
 ALLOWED_ANSWERS = {200, 302, 303, 409, 422}
@@ -163,6 +174,12 @@ MATRIX = [
     ("GET", "/beleid/progression", FIGURES),
     ("GET", "/beleid/progression/downloads/{path_table}.csv", FIGURES),
     ("GET", "/beleid/progression/downloads/{path_table}.ods", FIGURES),
+    # Contracts: the workspace reads them; policy advisors and administrators change them.
+    ("GET", "/beleid/contracts", FIGURES),
+    ("GET", "/beleid/contracts/new", CONTRACTS),
+    ("POST", "/beleid/contracts/new", CONTRACTS),
+    ("GET", "/beleid/contracts/{contract}", CONTRACTS),
+    ("POST", "/beleid/contracts/{contract}", CONTRACTS),
     # Everyone with an account has their own account pages.
     ("GET", "/account", LOGGED_IN),
     ("GET", "/account/password", LOGGED_IN),

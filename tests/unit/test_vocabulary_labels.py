@@ -30,6 +30,7 @@ from app.lifecycle import BACK_TO_OWNER, REFERRAL_STATES, REQUEST_STATES, TRANSI
 from app.services import accounts
 from app.services.accounts import ROLES
 from app.services.casework import CONTACT_KINDS, VIEW_ACTIONS
+from app.services.contracts import CONTRACT_STATES
 from app.services.cracks import KINDS as CRACK_KINDS
 from app.services.legal import STEPS as WMO_STEPS
 from app.services.queue import DEADLINE_KINDS
@@ -173,6 +174,7 @@ VOCABULARIES = (
     Vocabulary("progression steps", v.PROGRESSION_STEP_LABELS, codes.PROGRESSION_STEPS),
     Vocabulary("products", v.PRODUCT_LABELS, codes.PRODUCTS),
     Vocabulary("funding", v.FUNDING_LABELS, codes.FUNDING),
+    Vocabulary("contract states", v.CONTRACT_STATE_LABELS, CONTRACT_STATES),
     Vocabulary("request states", v.REQUEST_STATUS_LABELS, REQUEST_STATES),
     Vocabulary("referral states", v.REFERRAL_STATE_LABELS, REFERRAL_STATES),
     Vocabulary("task kinds", v.TASK_KIND_LABELS, _task_kinds()),
