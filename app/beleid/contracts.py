@@ -23,6 +23,7 @@ from app.forms.contracts import ContractForm, hints
 from app.i18n import _
 from app.models import Contract, Tenant
 from app.roles import CONTRACT_ROLES, FIGURES_ROLES
+from app.services import accounts
 from app.services import contracts as service
 from app.services.legal import local_today
 from app.vocabulary import DOMAIN_LABELS, FUNDING_LABELS, PRODUCT_LABELS, label
@@ -39,12 +40,9 @@ class GapRow:
 
 
 def _gap_rows(found: Sequence[ContractGap], names: dict[str, str]) -> list[GapRow]:
-    grouped: dict[tuple[dt.date, str], list[str | None]] = {}
-    for gap in found:
-        grouped.setdefault((gap.day, gap.domain), []).append(gap.place)
     buurten = {code for code in names if code.startswith("BU")}
     rows = []
-    for (day, domain), places in grouped.items():
+    for (day, domain), places in service.grouped_gaps(found).items():
         if set(places) >= buurten | {None}:
             text = _("the whole municipality")
         else:
@@ -64,9 +62,10 @@ def contracts() -> Any:
     tenant = _tenant()
     today = local_today()
     areas = dict(service.area_choices(tenant))
+    rows = service.contracts_of(tenant.id)
     return render_template(
-        "beleid/contracts.html", contracts=service.contracts_of(tenant.id), today=today,
-        states={row.id: service.state_on(row, today) for row in service.contracts_of(tenant.id)},
+        "beleid/contracts.html", contracts=rows, today=today,
+        states={row.id: service.state_on(row, today) for row in rows},
         counts=service.referral_counts(tenant.id), areas=areas,
         gaps=_gap_rows(service.gaps(tenant, today), areas), may_change=_may_change())
 
@@ -74,7 +73,7 @@ def contracts() -> Any:
 def _form_page(tenant: Tenant, form: ContractForm, contract: Contract | None,
                status: int = 200) -> Any:
     events = service.history(contract) if contract is not None else []
-    names = service.actor_names(events)
+    names = accounts.actor_names(events)
     partners = service.partner_names(tenant.id)
     areas = dict(service.area_choices(tenant))
 

@@ -77,28 +77,30 @@ def place_codes(tenant: Tenant, buurt_code: str | None,
     return (buurt_code, wijk_code, tenant.gemeentecode)
 
 
+def _best(rows: Iterable[Contract], domain: str, codes: Sequence[str | None], day: dt.date,
+          preferred: Partner | None = None) -> Contract | None:
+    """The first of :func:`geo.contracts.candidates` among ``rows``, as a row."""
+    by_key = {row.key: row for row in rows}
+    found = candidates([term(row) for row in by_key.values()], domain, codes, day,
+                       preferred=str(preferred.id) if preferred is not None else None)
+    return by_key[found[0].key] if found else None
+
+
 def contracted(tenant: Tenant, codes: Sequence[str | None], domain: str,
                preferred: Partner | None, day: dt.date) -> tuple[Partner, Contract] | None:
     """The partner to refer ``domain`` to at the place on ``day``, and its contract: the
     ``preferred`` one (the coverage's) while its contract runs, else the next partner with a
     live contract there; None when nobody has one."""
-    rows = {row.key: row for row in contracts_of(tenant.id)}
-    found = candidates([term(row) for row in rows.values()], domain, codes, day,
-                       preferred=str(preferred.id) if preferred is not None else None)
-    if not found:
-        return None
-    chosen = rows[found[0].key]
-    return chosen.partner, chosen
+    chosen = _best(contracts_of(tenant.id), domain, codes, day, preferred)
+    return (chosen.partner, chosen) if chosen is not None else None
 
 
 def contract_for(partner: Partner, codes: Sequence[str | None], domain: str,
                  day: dt.date) -> Contract | None:
     """The partner's live contract for ``domain`` at the place on ``day``, if it has one."""
-    rows = {row.key: row for row in db.session.scalars(
-        select(Contract).where(Contract.tenant_id == partner.tenant_id,
-                               Contract.partner_id == partner.id))}
-    found = candidates([term(row) for row in rows.values()], domain, codes, day)
-    return rows[found[0].key] if found else None
+    return _best(db.session.scalars(select(Contract).where(
+        Contract.tenant_id == partner.tenant_id, Contract.partner_id == partner.id)),
+        domain, codes, day)
 
 
 def no_contract_reason(domain_label: str, day: dt.date) -> str:
@@ -250,13 +252,21 @@ def gaps(tenant: Tenant, on: dt.date) -> list[ContractGap]:
     return contract_gaps(needs, [term(row) for row in contracts_of(tenant.id)], on)
 
 
+def grouped_gaps(found: Sequence[ContractGap]
+                 ) -> dict[tuple[dt.date, str], list[str | None]]:
+    """The gaps per (first day, domain), with their places in order (None: no known buurt)."""
+    grouped: dict[tuple[dt.date, str], list[str | None]] = {}
+    for gap in found:
+        grouped.setdefault((gap.day, gap.domain), []).append(gap.place)
+    return grouped
+
+
 def describe_gaps(found: Sequence[ContractGap], limit: int = 20) -> str:
     """The gaps for a terminal, grouped per day and domain (English, like the CLI)."""
-    grouped: dict[tuple[dt.date, str], list[str]] = {}
-    for gap in found:
-        grouped.setdefault((gap.day, gap.domain), []).append(gap.place or "(no known buurt)")
+    grouped = grouped_gaps(found)
     lines = []
-    for (day, domain), places in list(grouped.items())[:limit]:
+    for (day, domain), found_places in list(grouped.items())[:limit]:
+        places = [place or "(no known buurt)" for place in found_places]
         shown = ", ".join(places[:8]) + (f" and {len(places) - 8} more" if len(places) > 8 else "")
         lines.append(f"  no contract from {day.isoformat()}: {domain} in {shown}")
     if len(grouped) > limit:
@@ -333,10 +343,3 @@ def partner_names(tenant_id: int) -> dict[int, str]:
     return dict(db.session.execute(select(Partner.id, Partner.name).where(
         Partner.tenant_id == tenant_id).order_by(Partner.name)).all())
 
-
-def actor_names(events: Sequence[AuditEvent]) -> dict[int, str]:
-    """Who did what the history shows: user id → name."""
-    ids = {event.actor_id for event in events if event.actor_id is not None}
-    if not ids:
-        return {}
-    return dict(db.session.execute(select(User.id, User.name).where(User.id.in_(ids))).all())
