@@ -18,6 +18,7 @@ from app.config import INSTANCE_DIR, load_config
 from app.extensions import babel, csrf, db, limiter, login_manager, migrate
 from app.i18n import _, get_locale, language_direction, language_name, select_locale
 from app.lifecycle import TASK_OPEN
+from app.services import capacity
 from app.services.errors import DomainError, InvalidInput
 from referral_rules.vocabulary import URGENCY_CRISIS, URGENCY_URGENT
 
@@ -96,7 +97,13 @@ def _register_template_helpers(app: Flask) -> None:
     app.jinja_env.filters["datetime_short"] = (
         lambda value: format_datetime(value, "short") if value else ""
     )
+    # How long a resident roughly waits for a referral's partner (app/services/capacity.py).
+    app.jinja_env.filters["waiting_text"] = _waiting_text
     app.jinja_env.add_extension("jinja2.ext.i18n")
+
+
+def _waiting_text(referral: Any) -> str:
+    return capacity.waiting_text(referral) or ""
 
 
 def _snake(name: str) -> str:

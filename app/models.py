@@ -201,6 +201,13 @@ class Contract(Model):
     starts_on: Mapped[dt.date] = mapped_column(Date)
     ends_on: Mapped[dt.date | None] = mapped_column(Date)
     volume: Mapped[int | None] = mapped_column(Integer)
+    # Capacity, as the partner keeps it (portal or API; app/services/capacity.py): whether the
+    # service takes new referrals, from which day it takes them again when it does not (none:
+    # not known yet), and the waiting time it publishes for new clients, in weeks.
+    accepting: Mapped[bool] = mapped_column(Boolean, default=True, server_default=true())
+    accepts_again_on: Mapped[dt.date | None] = mapped_column(Date)
+    waiting_weeks: Mapped[int | None] = mapped_column(Integer)
+    capacity_changed_at: Mapped[dt.datetime | None] = mapped_column(DateTime)
     created_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
     updated_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow, onupdate=utcnow)
 
@@ -431,7 +438,11 @@ class Referral(Model):
                             postgresql_where=text(_ENDED_AT_PARTNER),
                             sqlite_where=text(_ENDED_AT_PARTNER),
                             postgresql_include=["target_partner_id", "state", "outcome",
-                                                "domain", "request_id"]))
+                                                "domain", "request_id"]),
+                      # Held referrals, released by the scheduler (app/services/capacity.py).
+                      Index("ix_referral_held", "tenant_id", "held_since",
+                            postgresql_where=text("held_since IS NOT NULL"),
+                            sqlite_where=text("held_since IS NOT NULL")))
 
     id: Mapped[int] = mapped_column(primary_key=True)
     tenant_id: Mapped[int] = mapped_column(ForeignKey("tenant.id"), index=True)
@@ -442,6 +453,9 @@ class Referral(Model):
     # The partner's contract it was made under (None: to a team, or made before contracts).
     contract_id: Mapped[int | None] = mapped_column(ForeignKey("contract.id"))
     state: Mapped[str] = mapped_column(String(16))
+    # Held: made while no contracted partner had room. The referral stays ``proposed`` (shared
+    # with nobody) until a partner has room again (app/services/capacity.py releases it).
+    held_since: Mapped[dt.datetime | None] = mapped_column(DateTime)
     due_date: Mapped[dt.date] = mapped_column(Date)
     rule_ids: Mapped[list[str]] = mapped_column(JSON)
     reason: Mapped[str] = mapped_column(Text)
@@ -476,6 +490,11 @@ class Referral(Model):
     @property
     def target_name(self) -> str:
         return self.target.name if self.target else ""
+
+    @property
+    def held(self) -> bool:
+        """Waiting for room at a contracted partner (shared with nobody yet)."""
+        return self.held_since is not None and self.state == "proposed"
 
 
 class ResidentMessage(Model):

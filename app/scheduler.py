@@ -6,7 +6,8 @@ For a referral still waiting for an answer (state ``sent``):
 3. ``REFERRAL_EXPIRY_GRACE_DAYS`` working days after the due date it expires and goes back
    to the owning team as a task.
 Residents who did not answer a team's question in time get one reminder, and the team a task
-(app.services.resident_questions).
+(app.services.resident_questions). Referrals held because nobody had room go as soon as a
+contracted partner has room again (app.services.capacity).
 Each step happens once (a timestamp on the referral), in its own transaction, and rows are
 claimed with ``FOR UPDATE SKIP LOCKED`` on PostgreSQL so workers side by side never repeat one.
 """
@@ -25,7 +26,7 @@ from app.extensions import db
 from app.messaging.in_app import notifications
 from app.messaging.outgoing import notices
 from app.models import Referral, Tenant, utcnow
-from app.services import audit, resident_questions
+from app.services import audit, capacity, resident_questions
 from app.services.calendars import calendar_for
 from app.services.referrals import expire
 
@@ -38,6 +39,7 @@ class SchedulerResult:
     escalated: int = 0
     expired: int = 0
     residents_reminded: int = 0
+    released: int = 0
 
 
 def _due(today: dt.date) -> list[int]:
@@ -97,6 +99,8 @@ def run_due(today: dt.date | None = None) -> SchedulerResult:
                 result.escalated += 1
         db.session.commit()
     result.residents_reminded = resident_questions.remind_waiting(today)
-    if result.reminded or result.escalated or result.expired or result.residents_reminded:
+    result.released = capacity.release_due(today)
+    if (result.reminded or result.escalated or result.expired or result.residents_reminded
+            or result.released):
         log.info("scheduler: %s", result)
     return result

@@ -145,6 +145,7 @@ TASK_KIND_LABELS: dict[str, LazyString] = {
     "route_removed": _l("A route fell away after a change: withdraw the referral if needed"),
     "no_reply": _l("The resident did not answer the question: call or decide without it"),
     "no_contract": _l("No organisation has a contract for this help here: find another way"),
+    "referral_held": _l("Nobody has room: the referral waits, see if the resident can wait"),
 }
 
 OUTCOME_LABELS: dict[str, LazyString] = {
@@ -354,6 +355,8 @@ EVENT_LABELS: dict[str, LazyString] = {
     "referral.withdrawn": _l("Referral withdrawn"),
     "referral.reminded": _l("Reminder sent to the receiver"),
     "referral.escalated": _l("Team lead alerted: no answer"),
+    "referral.released": _l("Room at the organisation: the waiting referral went on"),
+    "referral.consent_given": _l("The resident agreed to share (the referral still waits)"),
     "task.done": _l("Task done"),
     "request.assigned": _l("Coordinator chosen"),
     "request.handover_asked": _l("Handover to another team asked"),

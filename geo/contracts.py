@@ -17,8 +17,8 @@ import datetime as dt
 from collections.abc import Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 
-__all__ = ["ContractGap", "ContractTerm", "candidates", "check_days", "contract_gaps",
-           "overlapping"]
+__all__ = ["Choice", "ContractGap", "ContractTerm", "candidates", "check_days", "choose",
+           "contract_gaps", "overlapping"]
 
 #: A place: its (buurt, wijk, gemeente) codes, any of them unknown.
 Codes = Sequence[str | None]
@@ -33,9 +33,25 @@ class ContractTerm:
     areas: tuple[str, ...]  # empty: the whole municipality
     starts_on: dt.date
     ends_on: dt.date | None = None  # the last day it runs; None: until further notice
+    # Capacity: does the service take new referrals; if not, from which day again (None:
+    # not known).
+    accepting: bool = True
+    accepts_again_on: dt.date | None = None
 
     def live_on(self, day: dt.date) -> bool:
         return self.starts_on <= day and (self.ends_on is None or day <= self.ends_on)
+
+    def has_room_on(self, day: dt.date) -> bool:
+        """Does the service take new referrals on ``day``? A full service takes them again
+        from the day it named."""
+        return self.accepting or (self.accepts_again_on is not None
+                                  and day >= self.accepts_again_on)
+
+    def room_expected_on(self, day: dt.date) -> dt.date | None:
+        """The first day from ``day`` on with room, as far as known (None: not known)."""
+        if self.has_room_on(day):
+            return day
+        return self.accepts_again_on
 
     def specificity(self, codes: Codes) -> int | None:
         """How closely the contract names the place: 0 for its buurt, 1 its wijk, 2 its
@@ -79,6 +95,36 @@ def candidates(terms: Iterable[ContractTerm], domain: str, codes: Codes, day: dt
             seen.add(term.partner)
             best.append(term)
     return best
+
+
+@dataclass(frozen=True)
+class Choice:
+    """Where a new referral goes: the contract it is made under and whether it is ``held``
+    (no contracted partner has room, so it waits at the one expected to have room first).
+    ``contract`` None: nobody has a live contract."""
+
+    contract: ContractTerm | None
+    held: bool = False
+
+
+def choose(terms: Iterable[ContractTerm], domain: str, codes: Codes, day: dt.date, *,
+           preferred: str | None = None) -> Choice:
+    """The contract to refer ``domain`` to at the place on ``day``.
+
+    The best of :func:`candidates` with room; when none has room, the referral is held at
+    the one that said it has room again soonest (one that named no day comes after those
+    that did; among equals, the better candidate).
+    """
+    found = candidates(terms, domain, codes, day, preferred=preferred)
+    if not found:
+        return Choice(None)
+    for term in found:
+        if term.has_room_on(day):
+            return Choice(term)
+    never = dt.date.max
+    waiting = min(enumerate(found),
+                  key=lambda item: (item[1].room_expected_on(day) or never, item[0]))
+    return Choice(waiting[1], held=True)
 
 
 def _areas_meet(one: ContractTerm, other: ContractTerm, parent_of: Mapping[str, str]) -> bool:

@@ -10,6 +10,7 @@ from typing import Any
 from app import limits
 from app.api import open_data_schema
 from app.lifecycle import REFERRAL_STATES, REQUEST_STATES
+from app.services.capacity import WAITING_WEEKS_MAX
 from app.targets import TARGET_KINDS
 from referral_rules.vocabulary import (
     CHANNELS,
@@ -19,6 +20,7 @@ from referral_rules.vocabulary import (
     HOUSING,
     LIFE_AREAS,
     OUTCOMES,
+    PRODUCTS,
     URGENCIES,
 )
 
@@ -177,6 +179,24 @@ def openapi_document() -> dict[str, Any]:
                         "created_at": {"type": "string", "format": "date-time"},
                     },
                 },
+                "Service": {
+                    "type": "object",
+                    "properties": {
+                        "key": {"type": "string"},
+                        "product": {"enum": list(PRODUCTS)},
+                        "lot": {"type": ["string", "null"]},
+                        "domains": {"type": "array", "items": {"enum": list(DOMAINS)}},
+                        "areas": {"type": "array", "items": {"type": "string"},
+                                  "description": "Buurt, wijk or gemeente codes; empty: "
+                                                 "the whole municipality."},
+                        "starts_on": {"type": "string", "format": "date"},
+                        "ends_on": {"type": ["string", "null"], "format": "date"},
+                        "accepting": {"type": "boolean"},
+                        "accepts_again_on": {"type": ["string", "null"], "format": "date"},
+                        "waiting_weeks": {"type": ["integer", "null"]},
+                        "has_room_today": {"type": "boolean"},
+                    },
+                },
                 "Referral": {
                     "type": "object",
                     "properties": {
@@ -252,6 +272,38 @@ def openapi_document() -> dict[str, Any]:
             },
             **{f"/referrals/{{id}}/{action}": _action(action, summary, body)
                for action, summary, body in _ACTIONS},
+            "/services": {
+                "get": {
+                    "summary": "The token's partner's services (its running and coming "
+                               "contracts) with their capacity",
+                    "responses": {
+                        "200": {"description": "The list", "content": {"application/json": {
+                            "schema": {"type": "object", "properties": {"services": {
+                                "type": "array",
+                                "items": {"$ref": "#/components/schemas/Service"}}}}}}},
+                        "403": _error_response("Not a partner's token"),
+                    },
+                }
+            },
+            "/services/{key}/capacity": {
+                "put": {
+                    "summary": "Say whether the service takes new referrals, from which day "
+                               "again, and its waiting time. Held referrals go as soon as "
+                               "there is room.",
+                    "parameters": [{"name": "key", "in": "path", "required": True,
+                                    "schema": {"type": "string"}}],
+                    "requestBody": {"required": True, "content": {"application/json": {
+                        "schema": _CAPACITY}}},
+                    "responses": {
+                        "200": {"description": "The service with its new capacity",
+                                "content": {"application/json": {"schema": {
+                                    "$ref": "#/components/schemas/Service"}}}},
+                        "403": _error_response("Not a partner's token"),
+                        "404": _error_response("Not this partner's service"),
+                        "422": _error_response("Invalid fields; nothing changed"),
+                    },
+                }
+            },
             **open_data_schema.PATHS,
             "/openapi.json": {
                 "get": {"summary": "This description", "security": [],
@@ -260,6 +312,19 @@ def openapi_document() -> dict[str, Any]:
         },
     }
 
+
+_CAPACITY = {
+    "type": "object",
+    "required": ["accepting"],
+    "properties": {
+        "accepting": {"type": "boolean"},
+        "accepts_again_on": {"type": ["string", "null"], "format": "date",
+                             "description": "When full: the first day it takes new "
+                                            "referrals again (after today); null: not known."},
+        "waiting_weeks": {"type": ["integer", "null"], "minimum": 0,
+                          "maximum": WAITING_WEEKS_MAX},
+    },
+}
 
 _ID = {"name": "id", "in": "path", "required": True, "schema": {"type": "integer"}}
 _REASON = {"type": "object", "required": ["reason"],

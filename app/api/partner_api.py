@@ -6,6 +6,7 @@ answers 404, an impossible step 409, a missing reason or outcome 422.
 
 from __future__ import annotations
 
+import datetime as dt
 from dataclasses import dataclass
 from typing import Any
 
@@ -13,10 +14,12 @@ from flask import g, request
 from sqlalchemy import select
 
 from app.api import bp
+from app.calendar import today as local_today
 from app.extensions import db
 from app.lifecycle import REFERRAL_STATES
-from app.models import Referral
+from app.models import Contract, Referral
 from app.roles import PARTNER
+from app.services import capacity
 from app.services import referrals as referral_service
 from app.targets import referral_target_json
 
@@ -131,3 +134,68 @@ def act_on_referral(referral_id: int, action: str) -> Any:
     else:
         return {"error": "not_found", "message": f"Unknown action {action!r}."}, 404
     return referral_json(referral)
+
+
+# --- Services and their capacity ---------------------------------------------------------------
+
+def service_json(contract: Contract) -> dict[str, Any]:
+    """One of the partner's services (a contract) with its capacity."""
+    return {
+        "key": contract.key,
+        "product": contract.product,
+        "lot": contract.lot,
+        "domains": list(contract.domains),
+        "areas": list(contract.areas or ()),
+        "starts_on": contract.starts_on.isoformat(),
+        "ends_on": contract.ends_on.isoformat() if contract.ends_on else None,
+        "accepting": contract.accepting,
+        "accepts_again_on": (contract.accepts_again_on.isoformat()
+                             if contract.accepts_again_on else None),
+        "waiting_weeks": contract.waiting_weeks,
+        "has_room_today": capacity.has_room(contract, local_today()),
+    }
+
+
+@bp.get("/services")
+def list_services() -> Any:
+    actor = _partner_actor()
+    if actor is None:
+        return _forbidden()
+    return {"services": [service_json(row) for row in capacity.services_of(actor)]}
+
+
+def _capacity_body(body: dict[str, Any]) -> tuple[capacity.CapacityData | None,
+                                                  dict[str, list[str]]]:
+    """The capacity a PUT body gives, or why it is not valid (per field)."""
+    errors: dict[str, list[str]] = {}
+    accepting = body.get("accepting")
+    if not isinstance(accepting, bool):
+        errors["accepting"] = ["Required: true or false."]
+    again = body.get("accepts_again_on")
+    day: dt.date | None = None
+    if again is not None:
+        try:
+            day = dt.date.fromisoformat(again) if isinstance(again, str) else None
+        except ValueError:
+            day = None
+        if day is None:
+            errors["accepts_again_on"] = ["A date as YYYY-MM-DD, or null."]
+    weeks = body.get("waiting_weeks")
+    if weeks is not None and (isinstance(weeks, bool) or not isinstance(weeks, int)):
+        errors["waiting_weeks"] = ["A whole number of weeks, or null."]
+    if errors:
+        return None, errors
+    return capacity.CapacityData(accepting=bool(accepting), accepts_again_on=day,
+                                 waiting_weeks=weeks), {}
+
+
+@bp.put("/services/<key>/capacity")
+def put_capacity(key: str) -> Any:
+    actor = _partner_actor()
+    if actor is None:
+        return _forbidden()
+    data, errors = _capacity_body(_body())
+    if data is None:
+        return {"error": "invalid_request", "message": "Some fields are not valid.",
+                "fields": errors}, 422
+    return service_json(capacity.set_capacity(actor, key, data))

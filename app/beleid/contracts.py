@@ -66,7 +66,8 @@ def contracts() -> Any:
     return render_template(
         "beleid/contracts.html", contracts=rows, today=today,
         states={row.id: service.state_on(row, today) for row in rows},
-        counts=service.referral_counts(tenant.id), areas=areas,
+        counts=service.referral_counts(tenant.id), held=service.held_counts(tenant.id),
+        areas=areas,
         gaps=_gap_rows(service.gaps(tenant, today), areas), may_change=_may_change())
 
 

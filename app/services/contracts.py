@@ -18,14 +18,21 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
 from flask_babel import format_date
-from sqlalchemy import func, select
+from sqlalchemy import ColumnElement, func, select
 
 from app.extensions import db
 from app.i18n import _
 from app.models import Area, AuditEvent, Contract, Coverage, Partner, Referral, Tenant, User
 from app.services import audit
 from app.services.errors import InvalidInput, NotFound
-from geo.contracts import ContractGap, ContractTerm, candidates, contract_gaps, overlapping
+from geo.contracts import (
+    ContractGap,
+    ContractTerm,
+    candidates,
+    choose,
+    contract_gaps,
+    overlapping,
+)
 from referral_rules.vocabulary import DOMAINS, FUNDING, OWNER_DOMAIN, PRODUCT_DOMAINS, PRODUCTS
 
 #: The domains a contract can cover: every domain but the owning team's own.
@@ -57,7 +64,8 @@ class ContractData:
 def term(row: Contract) -> ContractTerm:
     return ContractTerm(key=row.key, partner=str(row.partner_id), product=row.product,
                         domains=tuple(row.domains), areas=tuple(row.areas or ()),
-                        starts_on=row.starts_on, ends_on=row.ends_on)
+                        starts_on=row.starts_on, ends_on=row.ends_on,
+                        accepting=row.accepting, accepts_again_on=row.accepts_again_on)
 
 
 def contracts_of(tenant_id: int) -> list[Contract]:
@@ -86,13 +94,32 @@ def _best(rows: Iterable[Contract], domain: str, codes: Sequence[str | None], da
     return by_key[found[0].key] if found else None
 
 
+@dataclass(frozen=True)
+class ContractChoice:
+    """Where a new referral goes: the contract (and its partner) and whether it is held
+    because no contracted partner has room (:func:`geo.contracts.choose`)."""
+
+    contract: Contract
+    held: bool
+
+    @property
+    def partner(self) -> Partner:
+        return self.contract.partner
+
+
 def contracted(tenant: Tenant, codes: Sequence[str | None], domain: str,
-               preferred: Partner | None, day: dt.date) -> tuple[Partner, Contract] | None:
-    """The partner to refer ``domain`` to at the place on ``day``, and its contract: the
-    ``preferred`` one (the coverage's) while its contract runs, else the next partner with a
-    live contract there; None when nobody has one."""
-    chosen = _best(contracts_of(tenant.id), domain, codes, day, preferred)
-    return (chosen.partner, chosen) if chosen is not None else None
+               preferred: Partner | None, day: dt.date,
+               rows: Iterable[Contract] | None = None) -> ContractChoice | None:
+    """The contract to refer ``domain`` to at the place on ``day``: the ``preferred``
+    partner's (the coverage's) while it runs and has room, else the next partner's with a
+    live contract and room there, else held at the one with room soonest; None when nobody
+    has a live contract."""
+    by_key = {row.key: row for row in (contracts_of(tenant.id) if rows is None else rows)}
+    choice = choose([term(row) for row in by_key.values()], domain, codes, day,
+                    preferred=str(preferred.id) if preferred is not None else None)
+    if choice.contract is None:
+        return None
+    return ContractChoice(by_key[choice.contract.key], choice.held)
 
 
 def contract_for(partner: Partner, codes: Sequence[str | None], domain: str,
@@ -108,6 +135,19 @@ def no_contract_reason(domain_label: str, day: dt.date) -> str:
     return _("No organisation has a contract for %(domain)s here on %(day)s, so the question "
              "was not referred. Find help for the resident another way, or tell the "
              "municipality.", domain=domain_label, day=format_date(day, "long"))
+
+
+def held_reason(contract: Contract, day: dt.date) -> str:
+    """The owning team's task when no contracted partner has room (in the caller's locale)."""
+    expected = term(contract).room_expected_on(day)
+    if expected is None:
+        return _("No organisation with a contract has room now. The referral waits for "
+                 "%(partner)s, which has not said when it has room again. Look for help in "
+                 "another way if the resident cannot wait.", partner=contract.partner.name)
+    return _("No organisation with a contract has room now. The referral waits for "
+             "%(partner)s, which expects to have room from %(day)s. Look for help in another "
+             "way if the resident cannot wait.", partner=contract.partner.name,
+             day=format_date(expected, "long"))
 
 
 # --- Checking and saving ---------------------------------------------------------------------
@@ -331,9 +371,19 @@ def area_choices(tenant: Tenant) -> list[tuple[str, str]]:
 
 def referral_counts(tenant_id: int) -> dict[int, int]:
     """Per contract, how many referrals were made under it (against its volume)."""
+    return _per_contract(tenant_id)
+
+
+def held_counts(tenant_id: int) -> dict[int, int]:
+    """Per contract, how many referrals wait for room there (app/services/capacity.py)."""
+    return _per_contract(tenant_id, Referral.held_since.is_not(None),
+                         Referral.state == "proposed")
+
+
+def _per_contract(tenant_id: int, *conditions: ColumnElement[bool]) -> dict[int, int]:
     rows = db.session.execute(
         select(Referral.contract_id, func.count(Referral.id))
-        .where(Referral.tenant_id == tenant_id, Referral.contract_id.is_not(None))
+        .where(Referral.tenant_id == tenant_id, Referral.contract_id.is_not(None), *conditions)
         .group_by(Referral.contract_id)).all()
     return {contract_id: count for contract_id, count in rows if contract_id is not None}
 

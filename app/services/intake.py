@@ -241,7 +241,7 @@ def refer_route(
     target = None if route.domain == OWNER_DOMAIN else responsible(tenant, placement, route.domain)
     if target is None or (isinstance(target, Team) and target.id == owner.id):
         return  # handled by the owning team itself; the decision records the route
-    contract = None
+    contract, held = None, False
     if isinstance(target, Partner):
         found = contracts.contracted(
             tenant, contracts.place_codes(tenant, placement.buurt_code, placement.wijk_code),
@@ -250,8 +250,8 @@ def refer_route(
             add_task(request, owner.id, "no_contract", contracts.no_contract_reason(
                 label(DOMAIN_LABELS, route.domain), today))
             return
-        target, contract = found
-    open_referral(tenant, request, route.domain, target, contract=contract,
+        target, contract, held = found.partner, found.contract, found.held
+    open_referral(tenant, request, route.domain, target, contract=contract, held=held,
                   due_date=response_due(tenant, today, route_days=route.deadline_days,
                                         ruleset_days=ruleset.default_deadline_days),
                   rule_ids=list(route.rule_ids),

@@ -40,32 +40,37 @@ from referral_rules.vocabulary import DOMAINS, OUTCOMES
 def open_referral(tenant: Tenant, request: SupportRequest, domain: str, target: Partner | Team,
                   *, due_date: dt.date, rule_ids: list[str], reason: str,
                   ruleset_version: str, actor: User | None = None,
-                  contract: Contract | None = None) -> Referral:
+                  contract: Contract | None = None, held: bool = False) -> Referral:
     """Make a referral: sent at once, or, when it would share the resident's details with a
     partner without consent, proposed with a task to ask for consent. A partner's referral
-    names the ``contract`` it is made under (``app.services.contracts`` chose both). The
-    caller commits."""
-    may_send = not isinstance(target, Partner) or request.consent_share
+    names the ``contract`` it is made under (``app.services.contracts`` chose both). A
+    ``held`` referral (nobody contracted has room) stays proposed, with a task for the owning
+    team, until :mod:`app.services.capacity` releases it. The caller commits."""
+    may_send = (not isinstance(target, Partner) or request.consent_share) and not held
     referral = Referral(
         tenant_id=tenant.id, request_id=request.id, domain=domain,
         target_team_id=target.id if isinstance(target, Team) else None,
         target_partner_id=target.id if isinstance(target, Partner) else None,
         contract_id=contract.id if contract is not None else None,
         state="sent" if may_send else "proposed", due_date=due_date, rule_ids=rule_ids,
-        reason=reason, ruleset_version=ruleset_version)
+        reason=reason, ruleset_version=ruleset_version, held_since=utcnow() if held else None)
     _mark_moments(referral, utcnow())
     db.session.add(referral)
     db.session.flush()
     audit.record("referral.created", tenant_id=tenant.id, object_type="referral",
                  object_id=referral.id, actor=actor, state=referral.state, domain=domain,
-                 rule_ids=rule_ids, reason=reason if actor else None)
+                 rule_ids=rule_ids, reason=reason if actor else None, held=held or None)
     if may_send:
         notices.referral_sent(tenant, request, referral)
-    else:
-        with force_locale("nl"):
-            text = _("Ask the resident for consent to share the question with %(target)s.",
-                     target=target.name)
-        add_task(request, request.owner_team_id, "consent_needed", text, referral)
+        return referral
+    with force_locale("nl"):
+        if held and contract is not None:
+            add_task(request, request.owner_team_id, "referral_held",
+                     contracts.held_reason(contract, local_today()), referral)
+        if isinstance(target, Partner) and not request.consent_share:
+            add_task(request, request.owner_team_id, "consent_needed", _(
+                "Ask the resident for consent to share the question with %(target)s.",
+                target=target.name), referral)
     return referral
 
 
@@ -97,18 +102,24 @@ def refer_by_hand(user: User, request: SupportRequest, domain: str, target: str,
         raise Conflict(_("This referral is already open."))
     tenant = db.session.get(Tenant, request.tenant_id)
     assert tenant is not None
-    contract = None
+    contract, held, today = None, False, local_today()
     if isinstance(chosen, Partner):
-        contract = contracts.contract_for(
-            chosen, contracts.place_codes(tenant, request.buurt_code, request.wijk_code),
-            domain, local_today())
+        codes = contracts.place_codes(tenant, request.buurt_code, request.wijk_code)
+        contract = contracts.contract_for(chosen, codes, domain, today)
         if contract is None:
             raise InvalidInput(_("%(partner)s has no contract for %(domain)s here today. "
                                  "Choose another organisation.", partner=chosen.name,
                                  domain=label(DOMAIN_LABELS, domain)), "target")
+        if not contracts.term(contract).has_room_on(today):
+            other = contracts.contracted(tenant, codes, domain, None, today)
+            if other is not None and not other.held:
+                raise InvalidInput(_("%(partner)s takes no new referrals now. %(other)s has "
+                                     "room: choose it, or refer later.", partner=chosen.name,
+                                     other=other.partner.name), "target")
+            held = True  # nobody has room: it waits for the one chosen
     ruleset = ruleset_for(tenant)
-    referral = open_referral(tenant, request, domain, chosen, contract=contract,
-                             due_date=response_due(tenant, local_today(), route_days=None,
+    referral = open_referral(tenant, request, domain, chosen, contract=contract, held=held,
+                             due_date=response_due(tenant, today, route_days=None,
                                                    ruleset_days=ruleset.default_deadline_days),
                              rule_ids=["manual"], reason=reason,
                              ruleset_version=ruleset.version, actor=user)
@@ -265,6 +276,9 @@ def withdraw(user: User, referral_id: int, reason: str) -> Referral:
     was_shared = referral.state != "proposed"
     _move(referral, "withdrawn", user, reason)
     referral.state_reason = reason
+    for task in referral.request.tasks:  # asking consent, waiting for room: no longer needed
+        if task.referral_id == referral.id and task.kind in ("consent_needed", "referral_held"):
+            tasks.complete(task, user)
     if was_shared:
         tenant = db.session.get(Tenant, referral.tenant_id)
         assert tenant is not None
@@ -274,19 +288,43 @@ def withdraw(user: User, referral_id: int, reason: str) -> Referral:
 
 
 def send_with_consent(user: User, referral_id: int) -> Referral:
-    """The resident gave consent: the owning team sends the proposed referral."""
+    """The resident gave consent: the owning team sends the proposed referral. A held one
+    keeps waiting for room, now with consent, and is sent when it is released."""
     referral = owned_referral(user, referral_id)
-    _move(referral, "sent", user, "consent given")
     request = referral.request
+    if referral.held_since is not None:
+        if request.consent_share:
+            raise Conflict(_("The resident already agreed. The referral waits until "
+                             "%(target)s has room.", target=referral.target_name))
+        audit.record("referral.consent_given", tenant_id=referral.tenant_id,
+                     object_type="referral", object_id=referral.id, actor=user)
+    else:
+        _move(referral, "sent", user, "consent given")
     request.consent_share = True
     for task in request.tasks:
         if task.kind == "consent_needed" and task.referral_id == referral.id:
             tasks.complete(task, user)
-    tenant = db.session.get(Tenant, referral.tenant_id)
-    assert tenant is not None
-    notices.referral_sent(tenant, request, referral)
+    if referral.held_since is None:
+        tenant = db.session.get(Tenant, referral.tenant_id)
+        assert tenant is not None
+        notices.referral_sent(tenant, request, referral)
     db.session.commit()
     return referral
+
+
+def send_released(tenant: Tenant, referral: Referral) -> None:
+    """A held referral goes now that its partner has room (app/services/capacity.py). The
+    caller commits."""
+    _move(referral, "sent", None, "room at the partner")
+    notices.referral_sent(tenant, referral.request, referral)
+
+
+def withdraw_unplaced(referral: Referral, reason: str) -> None:
+    """A held referral whose domain no longer has any live contract there: withdrawn (its
+    partner never saw it); the caller gives the owning team a task. The caller commits."""
+    _move(referral, "withdrawn", None, "no live contract left")
+    referral.held_since = None
+    referral.state_reason = reason
 
 
 def expire(referral: Referral) -> None:

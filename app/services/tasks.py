@@ -26,12 +26,14 @@ def is_open(task: Task) -> bool:
     return task.state == TASK_OPEN
 
 
-def complete(task: Task, user: User, at: dt.datetime | None = None) -> bool:
-    """Mark ``task`` done by ``user`` at ``at`` (naive UTC; now when not given), in the
-    caller's transaction. Returns False, and changes nothing, when it was done already."""
+def complete(task: Task, user: User | None, at: dt.datetime | None = None) -> bool:
+    """Mark ``task`` done by ``user`` (None: the system, when what it asked for happened by
+    itself) at ``at`` (naive UTC; now when not given), in the caller's transaction. Returns
+    False, and changes nothing, when it was done already."""
     if not is_open(task):
         return False
-    task.state, task.done_at, task.done_by_id = TASK_DONE, at or utcnow(), user.id
+    task.state, task.done_at = TASK_DONE, at or utcnow()
+    task.done_by_id = user.id if user is not None else None
     return True
 
 

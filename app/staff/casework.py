@@ -236,7 +236,11 @@ def withdraw_referral(referral_id: int) -> Any:
 @roles_required(*TEAM_ROLES)
 def send_referral(referral_id: int) -> Any:
     referral = referral_service.send_with_consent(current_user, referral_id)
-    flash(_("The referral is sent to %(target)s.", target=referral.target_name), "success")
+    if referral.held_since is not None:
+        flash(_("The consent is saved. The referral goes to %(target)s when there is room.",
+                target=referral.target_name), "success")
+    else:
+        flash(_("The referral is sent to %(target)s.", target=referral.target_name), "success")
     return redirect(url_for("staff.request_detail", reference=referral.request.reference))
 
 

@@ -82,7 +82,7 @@ def world(client, demo):
             "day": day.id, "staff_step": staff_step, "partner_step": partner_step,
             "figures_table": "requests", "partner_id": _partner_id("schuldhulp"),
             "punctuality_table": "teams", "path_table": "people",
-            "contract": _contract_id("schuldhulp-2024")}
+            "contract": _contract_id("schuldhulp-2024"), "service": "schuldhulp-2024"}
 
 
 def _contract_id(key: str) -> int:
@@ -142,6 +142,9 @@ MATRIX = [
     ("GET", "/staff/cracks", {"lead_noord"}),
     ("GET", "/staff/referrals/{referral}", set()),  # sent to a partner, not to a team
     ("GET", "/partner/", {"partner_schuldhulp", "partner_welzijn"}),
+    ("GET", "/partner/services", {"partner_schuldhulp", "partner_welzijn"}),
+    # A service (contract) is its own partner's: another partner's key answers 404.
+    ("POST", "/partner/services/{service}", {"partner_schuldhulp"}),
     ("GET", "/partner/referrals/{referral}", {"partner_schuldhulp"}),
     ("POST", "/partner/referrals/{referral}/accept", {"partner_schuldhulp"}),
     ("GET", "/admin/", {"admin"}),

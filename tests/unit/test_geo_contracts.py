@@ -9,6 +9,7 @@ from geo.contracts import (
     ContractTerm,
     candidates,
     check_days,
+    choose,
     contract_gaps,
     overlapping,
 )
@@ -22,10 +23,11 @@ PARENTS = {"BU01": "WK01", "BU02": "WK02", "WK01": "GM01", "WK02": "GM01"}
 
 def term(key: str, partner: str = "a", *, domains: tuple[str, ...] = ("wmo",),
          areas: tuple[str, ...] = (), starts_on: dt.date = dt.date(2025, 1, 1),
-         ends_on: dt.date | None = None, product: str = "individuele_begeleiding"
-         ) -> ContractTerm:
+         ends_on: dt.date | None = None, product: str = "individuele_begeleiding",
+         accepting: bool = True, accepts_again_on: dt.date | None = None) -> ContractTerm:
     return ContractTerm(key=key, partner=partner, product=product, domains=domains,
-                        areas=areas, starts_on=starts_on, ends_on=ends_on)
+                        areas=areas, starts_on=starts_on, ends_on=ends_on, accepting=accepting,
+                        accepts_again_on=accepts_again_on)
 
 
 def keys(found: list[ContractTerm]) -> list[str]:
@@ -102,3 +104,44 @@ def test_a_gap_is_reported_from_the_first_day_after_the_last_contract_ends():
     successor = term("next", "c", starts_on=dt.date(2026, 10, 1))
     assert [gap.domain for gap in contract_gaps(needs, [*terms, successor], DAY)] == [
         "schulden"]
+
+
+# --- Capacity --------------------------------------------------------------------------------
+
+def test_a_full_service_has_room_again_from_the_day_it_named_and_not_before():
+    full = term("k", accepting=False, accepts_again_on=DAY)
+    assert not full.has_room_on(DAY - dt.timedelta(days=1))
+    assert full.has_room_on(DAY)
+    assert full.room_expected_on(DAY - dt.timedelta(days=3)) == DAY
+    unknown = term("u", accepting=False)
+    assert not unknown.has_room_on(dt.date(2099, 1, 1))
+    assert unknown.room_expected_on(DAY) is None
+    assert term("open").room_expected_on(DAY) == DAY
+
+
+def test_a_full_preferred_partner_gives_way_to_the_next_with_room():
+    terms = [term("pref", "a", accepting=False), term("next", "b"), term("third", "c")]
+    chosen = choose(terms, "wmo", NOORD, DAY, preferred="a")
+    assert chosen.contract is not None and chosen.contract.key == "next"
+    assert not chosen.held
+
+
+def test_with_everybody_full_the_referral_is_held_where_room_comes_first():
+    later = DAY + dt.timedelta(days=30)
+    sooner = DAY + dt.timedelta(days=10)
+    terms = [term("pref", "a", accepting=False),
+             term("later", "b", accepting=False, accepts_again_on=later),
+             term("sooner", "c", accepting=False, accepts_again_on=sooner)]
+    chosen = choose(terms, "wmo", NOORD, DAY, preferred="a")
+    assert chosen.held and chosen.contract is not None and chosen.contract.key == "sooner"
+    # Nobody named a day: it waits at the best candidate, the preferred one.
+    nobody_knows = [term("pref", "a", accepting=False), term("b", "b", accepting=False)]
+    chosen = choose(nobody_knows, "wmo", NOORD, DAY, preferred="a")
+    assert chosen.held and chosen.contract is not None and chosen.contract.key == "pref"
+    # On the day the sooner one has room again, it is referred there, not held.
+    assert not choose(terms, "wmo", NOORD, sooner, preferred="a").held
+
+
+def test_without_a_live_contract_there_is_no_choice_at_all():
+    chosen = choose([term("ended", ends_on=DAY - dt.timedelta(days=1))], "wmo", NOORD, DAY)
+    assert chosen.contract is None and not chosen.held
