@@ -22,6 +22,7 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
+    false,
     text,
     true,
 )
@@ -51,12 +52,26 @@ def utcnow() -> dt.datetime:
     return dt.datetime.now(dt.UTC).replace(tzinfo=None)
 
 
+class Region(Model):
+    """Municipalities that buy some lots together (Utrecht and its fifteen region
+    municipalities, for example). Each member keeps its data in its own tenant; a regional
+    partner receives the referrals of every member (app/services/regions.py)."""
+
+    __tablename__ = "region"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    key: Mapped[str] = mapped_column(String(64), unique=True)
+    name: Mapped[str] = mapped_column(String(200))
+
+
 class Tenant(Model):
     __tablename__ = "tenant"
 
     id: Mapped[int] = mapped_column(primary_key=True)
     slug: Mapped[str] = mapped_column(String(64), unique=True)
     name: Mapped[str] = mapped_column(String(200))
+    # The region it buys lots with (None: none), from its tenant file.
+    region_id: Mapped[int | None] = mapped_column(ForeignKey("region.id"))
     gemeentecode: Mapped[str] = mapped_column(String(6))
     ruleset: Mapped[str] = mapped_column(String(64))  # slug of referral_rules/rulesets/<slug>.yaml
     # The municipality's own closing days (ISO dates) from its tenant file: not working days
@@ -151,6 +166,9 @@ class Partner(Model):
     # partner can switch without losing a message.
     webhook_secret_previous: Mapped[str | None] = mapped_column(String(200))
     webhook_secret_rotated_at: Mapped[dt.datetime | None] = mapped_column(DateTime)
+    # A regional partner: the same organisation (the same key) in every member municipality
+    # of the tenant's region, working from one portal (app/services/regions.py).
+    regional: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
 
 
 class Coverage(Model):

@@ -10,12 +10,14 @@ from flask import Blueprint, flash, redirect, render_template, url_for
 from flask_login import current_user
 
 from app.auth import roles_required
+from app.extensions import db
 from app.forms.base import BaseForm
 from app.forms.progression import PREFIX as PROGRESSION_PREFIX
 from app.forms.progression import ProgressionStepForm
 from app.forms.referrals import CompleteForm, DeclineForm, GiveBackForm
 from app.i18n import _
-from app.services import casework, progression
+from app.models import Tenant
+from app.services import casework, progression, regions
 from app.services import referrals as referral_service
 from app.vocabulary import PROGRESSION_STEP_LABELS
 
@@ -49,6 +51,9 @@ def add_referral_views(blueprint: Blueprint, *, back_endpoint: str, roles: tuple
             path_states=progression.RECORDING_STATES,
             path_url=url_for(f"{name}.progression", referral_id=referral_id),
             path_delete_endpoint=f"{name}.remove_progression",
+            # A regional partner works for several municipalities: each referral says whose.
+            municipality=(db.session.get(Tenant, referral.tenant_id)
+                          if regions.is_regional(current_user) else None),
             **forms,
         )
 

@@ -11,7 +11,6 @@ from dataclasses import dataclass
 from typing import Any
 
 from flask import g, request
-from sqlalchemy import select
 
 from app.api import bp
 from app.calendar import today as local_today
@@ -81,10 +80,7 @@ def list_referrals() -> Any:
     actor = _partner_actor()
     if actor is None:
         return _forbidden()
-    query = select(Referral).where(
-        Referral.tenant_id == actor.tenant_id, Referral.target_partner_id == actor.partner_id,
-        Referral.state != "proposed",
-    )
+    query = referral_service.received_referrals(actor)
     state = request.args.get("state")
     if state:
         if state not in REFERRAL_STATES:

@@ -8,7 +8,6 @@ from typing import Any
 
 from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_login import current_user
-from sqlalchemy import select
 
 from app.auth import roles_required
 from app.calendar import today as local_today
@@ -19,7 +18,8 @@ from app.lifecycle import REFERRAL_STATES
 from app.models import Contract, Referral
 from app.referral_views import add_referral_views
 from app.roles import PARTNER
-from app.services import capacity
+from app.services import capacity, regions
+from app.services.referrals import received_referrals
 
 bp = Blueprint("partner", __name__)
 
@@ -28,15 +28,13 @@ bp = Blueprint("partner", __name__)
 @roles_required(PARTNER)
 def referrals() -> Any:
     state = request.args.get("state")
-    query = select(Referral).where(
-        Referral.tenant_id == current_user.tenant_id,
-        Referral.target_partner_id == current_user.partner_id,
-        Referral.state != "proposed",  # not shared before the resident consents
-    )
+    query = received_referrals(current_user)
     if state in REFERRAL_STATES:
         query = query.where(Referral.state == state)
     rows = db.session.scalars(query.order_by(Referral.due_date, Referral.id).limit(500)).all()
-    return render_template("partner/referrals.html", referrals=rows, state=state)
+    return render_template("partner/referrals.html", referrals=rows, state=state,
+                           regional=regions.is_regional(current_user),
+                           municipalities=regions.municipality_names(current_user))
 
 
 def _services_page(posted: tuple[int, CapacityForm] | None = None) -> str:

@@ -114,8 +114,8 @@ def _check_recorder(user: User, request: SupportRequest,
     """Raise unless ``user`` may record a step on ``request`` (through ``referral``, or as
     staff of the owning team, or as the receiver of one of its referrals); return the
     referral it is recorded on (None for the owning team)."""
-    if user.tenant_id != request.tenant_id:
-        raise _not_yours()
+    if user.tenant_id != request.tenant_id and user.role != PARTNER:
+        raise _not_yours()  # a regional partner's receiving is checked below
     if referral is not None:
         _check_receiver(user, request, referral)
         return referral
@@ -169,8 +169,8 @@ def record_step(user: User, request: SupportRequest, step: str | None,
                              "another step or date."), "step")
     row = ProgressionStep(tenant_id=request.tenant_id, request_id=request.id, step=step,
                           happened_on=happened_on, recorded_by_id=user.id,
-                          recorded_by_partner_id=user.partner_id if user.role == PARTNER
-                          else None)
+                          recorded_by_partner_id=(referral.target_partner_id
+                                                  if referral is not None else None))
     db.session.add(row)
     db.session.flush()
     audit.record("request.progression_recorded", tenant_id=request.tenant_id,
@@ -187,7 +187,7 @@ def remove_step(user: User, request: SupportRequest, step_id: int) -> Progressio
     keeps what was removed. Commits; NotFound for another request's step, Forbidden for
     someone else's."""
     row = db.session.get(ProgressionStep, step_id)
-    if row is None or row.tenant_id != user.tenant_id or row.request_id != request.id:
+    if row is None or row.tenant_id != request.tenant_id or row.request_id != request.id:
         raise NotFound(_("This step does not exist."))
     if row.recorded_by_id != user.id:
         raise Forbidden(_("Only the person who recorded a step can remove it."))

@@ -10,7 +10,7 @@ import datetime as dt
 from typing import Final
 
 from flask_babel import format_date
-from sqlalchemy import select
+from sqlalchemy import Select, select
 
 from app.calendar import today as local_today
 from app.extensions import db
@@ -28,7 +28,7 @@ from app.messaging.in_app import notifications
 from app.messaging.outgoing import notices
 from app.models import Contract, Partner, Referral, SupportRequest, Task, Team, Tenant, User, utcnow
 from app.roles import PARTNER, TEAM_ROLES
-from app.services import audit, contracts, request_states, tasks
+from app.services import audit, contracts, regions, request_states, tasks
 from app.services.calendars import response_due
 from app.services.errors import Conflict, InvalidInput, NotFound
 from app.services.rulesets import ruleset_for
@@ -130,16 +130,31 @@ def refer_by_hand(user: User, request: SupportRequest, domain: str, target: str,
 def referral_for(user: User, referral_id: int) -> Referral:
     """The referral if it was sent to the user's organisation or team; else NotFound."""
     referral = db.session.get(Referral, referral_id)
-    if referral is None or referral.tenant_id != user.tenant_id or not receives(user, referral):
+    # A regional partner receives referrals of every member municipality of its region
+    # (app/services/regions.py); anyone else only of their own municipality.
+    same_tenant = referral is not None and (referral.tenant_id == user.tenant_id
+                                            or user.role == PARTNER)
+    if referral is None or not same_tenant or not receives(user, referral):
         raise NotFound(_("This referral does not exist or is not yours."))
     return referral
+
+
+def received_referrals(user: regions.PartnerActor) -> Select[Referral]:
+    """The referrals a partner's user or API token receives (of every municipality of its
+    region, for a regional partner), as a query to filter and order further."""
+    return select(Referral).where(
+        Referral.target_partner_id.in_(regions.partner_ids(user)),
+        Referral.state != "proposed",  # not shared before the resident consents
+    )
 
 
 def receives(user: User, referral: Referral) -> bool:
     if referral.state == "proposed":
         return False  # nothing is shared before the resident consents
     if user.role == PARTNER:
-        return user.partner_id is not None and referral.target_partner_id == user.partner_id
+        return (referral.target_partner is not None
+                and referral.target_partner.tenant_id == referral.tenant_id
+                and referral.target_partner_id in regions.partner_ids(user))
     if user.role in TEAM_ROLES:
         return user.team_id is not None and referral.target_team_id == user.team_id
     return False

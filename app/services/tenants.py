@@ -26,7 +26,7 @@ from app.config import BASE_DIR
 from app.extensions import db
 from app.i18n import force_locale
 from app.models import Area, Coverage, Partner, PostcodePoint, Team, Tenant, utcnow
-from app.services import audit, contracts
+from app.services import audit, contracts, regions
 from app.services.small_numbers import parse_small_numbers
 from app.services.theme import ThemeConfigError, parse_contact, parse_theme
 from geo import Area as GeoArea
@@ -134,7 +134,13 @@ def load_tenant_file(
         small_numbers = parse_small_numbers(data.get("small_numbers"))
     except ValueError as exc:
         raise TenantConfigError(f"{path}: {exc}") from exc
+    region = _region_of(data.get("region"), path)
+    if region is None and any(isinstance(item, dict) and item.get("regional")
+                              for item in data.get("partners") or []):
+        raise TenantConfigError(f"{path}: a 'regional' partner needs the municipality's "
+                                "'region'")
     tenant = create_tenant(data["slug"], data["name"], data["gemeentecode"], data.get("ruleset"))
+    tenant.region_id = regions.upsert_region(*region).id if region else None
     tenant.theme, tenant.contact = look.theme, contact
     tenant.closing_days = [day.isoformat() for day in closing_days] or None
     tenant.small_numbers = small_numbers
@@ -165,6 +171,17 @@ def load_tenant_file(
     found_gaps = contracts.gaps(tenant, local_today())
     db.session.commit()
     return LoadResult(tenant=tenant, coverage=report, contract_gaps=found_gaps)
+
+
+def _region_of(value: object, path: Path) -> tuple[str, str] | None:
+    """The file's ``region: {key, name}`` (None: the municipality is in no region)."""
+    if value is None:
+        return None
+    if (not isinstance(value, dict) or not isinstance(value.get("key"), str)
+            or not isinstance(value.get("name"), str) or not value["key"].strip()
+            or not value["name"].strip()):
+        raise TenantConfigError(f"{path}: 'region' needs a 'key' and a 'name'")
+    return value["key"].strip(), value["name"].strip()
 
 
 def _load_contracts(tenant: Tenant, items: list[dict[str, Any]], partners: dict[str, Partner],
@@ -235,6 +252,7 @@ def _upsert(model: type[_Row], tenant: Tenant, items: list[dict[str, Any]],
             row.kind = item.get("kind", "wijkteam")
             row.is_central_intake = row.kind == "central_intake"
         else:
+            row.regional = bool(item.get("regional", False))
             row.webhook_url = item.get("webhook_url")
             if row.webhook_url and not row.webhook_secret:
                 row.webhook_secret = new_webhook_secret()
