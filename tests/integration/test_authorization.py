@@ -172,6 +172,7 @@ MATRIX = [
     ("GET", "/beleid/punctuality/late", {"lead_noord", "admin"}),
     ("GET", "/beleid/outcomes", FIGURES),
     ("GET", "/beleid/outcomes/{partner_id}/statement", FIGURES),
+    ("GET", "/beleid/region", FIGURES),
     ("GET", "/beleid/outcomes/{partner_id}/statement.csv", FIGURES),
     ("GET", "/beleid/outcomes/{partner_id}/statement.ods", FIGURES),
     ("GET", "/beleid/progression", FIGURES),
