@@ -145,6 +145,8 @@ TASK_KIND_LABELS: dict[str, LazyString] = {
     "route_removed": _l("A route fell away after a change: withdraw the referral if needed"),
     "no_reply": _l("The resident did not answer the question: call or decide without it"),
     "no_contract": _l("No organisation has a contract for this help here: find another way"),
+    "transfer_consent": _l("A contract ends: ask the resident for consent to share with the "
+                           "new organisation"),
 }
 
 OUTCOME_LABELS: dict[str, LazyString] = {
@@ -354,6 +356,9 @@ EVENT_LABELS: dict[str, LazyString] = {
     "referral.withdrawn": _l("Referral withdrawn"),
     "referral.reminded": _l("Reminder sent to the receiver"),
     "referral.escalated": _l("Team lead alerted: no answer"),
+    "referral.handover_started": _l("Handover to another organisation started (a contract "
+                                    "ends)"),
+    "referral.handover_note": _l("Handover note written for the new organisation"),
     "task.done": _l("Task done"),
     "request.assigned": _l("Coordinator chosen"),
     "request.handover_asked": _l("Handover to another team asked"),

@@ -26,7 +26,18 @@ from app.lifecycle import (
 from app.limits import REASON_MAX
 from app.messaging.in_app import notifications
 from app.messaging.outgoing import notices
-from app.models import Contract, Partner, Referral, SupportRequest, Task, Team, Tenant, User, utcnow
+from app.models import (
+    Contract,
+    ContractTransfer,
+    Partner,
+    Referral,
+    SupportRequest,
+    Task,
+    Team,
+    Tenant,
+    User,
+    utcnow,
+)
 from app.roles import PARTNER, TEAM_ROLES
 from app.services import audit, contracts, request_states, tasks
 from app.services.calendars import response_due
@@ -40,17 +51,22 @@ from referral_rules.vocabulary import DOMAINS, OUTCOMES
 def open_referral(tenant: Tenant, request: SupportRequest, domain: str, target: Partner | Team,
                   *, due_date: dt.date, rule_ids: list[str], reason: str,
                   ruleset_version: str, actor: User | None = None,
-                  contract: Contract | None = None) -> Referral:
+                  contract: Contract | None = None,
+                  transferred_from: Referral | None = None,
+                  transfer: ContractTransfer | None = None) -> Referral:
     """Make a referral: sent at once, or, when it would share the resident's details with a
     partner without consent, proposed with a task to ask for consent. A partner's referral
-    names the ``contract`` it is made under (``app.services.contracts`` chose both). The
-    caller commits."""
+    names the ``contract`` it is made under (``app.services.contracts`` chose both). A
+    contract ``transfer`` names the referral it takes over (``transferred_from``) and tells
+    the resident itself. The caller commits."""
     may_send = not isinstance(target, Partner) or request.consent_share
     referral = Referral(
         tenant_id=tenant.id, request_id=request.id, domain=domain,
         target_team_id=target.id if isinstance(target, Team) else None,
         target_partner_id=target.id if isinstance(target, Partner) else None,
         contract_id=contract.id if contract is not None else None,
+        transferred_from_id=transferred_from.id if transferred_from is not None else None,
+        transfer_id=transfer.id if transfer is not None else None,
         state="sent" if may_send else "proposed", due_date=due_date, rule_ids=rule_ids,
         reason=reason, ruleset_version=ruleset_version)
     _mark_moments(referral, utcnow())
@@ -60,7 +76,7 @@ def open_referral(tenant: Tenant, request: SupportRequest, domain: str, target: 
                  object_id=referral.id, actor=actor, state=referral.state, domain=domain,
                  rule_ids=rule_ids, reason=reason if actor else None)
     if may_send:
-        notices.referral_sent(tenant, request, referral)
+        notices.referral_sent(tenant, request, referral, tell_resident=transfer is None)
     else:
         with force_locale("nl"):
             text = _("Ask the resident for consent to share the question with %(target)s.",
@@ -185,8 +201,30 @@ def accept(user: User, referral_id: int) -> Referral:
     referral = referral_for(user, referral_id)
     _move(referral, "accepted", user)
     _tell_owner(referral, "referral_accepted")
+    if referral.transferred_from_id is not None:
+        _end_predecessor(referral, user)
     db.session.commit()
     return referral
+
+
+def _end_predecessor(successor: Referral, actor: User) -> None:
+    """A contract transfer's ``successor`` was accepted: the referral it took over ends,
+    "referred on" when the old partner had it (completed, outcome ``doorverwezen``),
+    withdrawn when it still waited for the old partner's answer; nothing when it ended
+    meanwhile. The reason in the audit is "transferred"."""
+    predecessor = successor.transferred_from
+    assert predecessor is not None
+    if predecessor.state in ("accepted", "in_progress"):
+        _move(predecessor, "completed", actor, "transferred", outcome="doorverwezen")
+        predecessor.outcome = "doorverwezen"
+        with force_locale("nl"):
+            predecessor.outcome_note = _("Taken over by %(target)s (the contract ended).",
+                                         target=successor.target_name)
+    elif predecessor.state in ("sent", "proposed"):
+        _move(predecessor, "withdrawn", actor, "transferred")
+        with force_locale("nl"):
+            predecessor.state_reason = _("Taken over by %(target)s (the contract ended).",
+                                         target=successor.target_name)
 
 
 def required_reason(reason: str | None, missing: str) -> str:
