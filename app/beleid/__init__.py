@@ -193,4 +193,4 @@ def download(key: str, file_format: str) -> Any:
 
 
 # The workspace's other pages register their routes on ``bp``.
-from app.beleid import contracts, outcomes, progression, punctuality  # noqa: E402, F401
+from app.beleid import contracts, outcomes, progression, punctuality, transfers  # noqa: E402, F401

@@ -180,6 +180,9 @@ MATRIX = [
     ("POST", "/beleid/contracts/new", CONTRACTS),
     ("GET", "/beleid/contracts/{contract}", CONTRACTS),
     ("POST", "/beleid/contracts/{contract}", CONTRACTS),
+    # A contract that ends: team leads too transfer its open referrals (counts only).
+    ("GET", "/beleid/contracts/transfer", FIGURES),
+    ("POST", "/beleid/contracts/transfer", FIGURES),
     # Everyone with an account has their own account pages.
     ("GET", "/account", LOGGED_IN),
     ("GET", "/account/password", LOGGED_IN),
