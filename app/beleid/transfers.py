@@ -43,7 +43,7 @@ def contract_transfer() -> Any:
     if request.form.get("action") == "confirm":
         with form.catching_invalid_input() as outcome:
             transfer = transfers.start(current_user._get_current_object(), tenant,
-                                       note=form.note.data, **form.values())  # type: ignore[arg-type]
+                                       *form.values(), note=form.note.data)
         if outcome.ok:
             flash(_("The transfer to %(partner)s has started. Referrals moved: %(moved)d. "
                     "Waiting for the resident's consent: %(held)d.",
@@ -52,5 +52,5 @@ def contract_transfer() -> Any:
             return redirect(url_for("beleid.contracts"))
         return _page(form, None, 422)
     with form.catching_invalid_input() as outcome:
-        plan = transfers.plan(tenant, **form.values())  # type: ignore[arg-type]
+        plan = transfers.plan(tenant, *form.values())
     return _page(form, plan if outcome.ok else None, 200 if outcome.ok else 422)

@@ -3,6 +3,7 @@ for which lot, to which successor, from which day."""
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Mapping
 
 from wtforms import DateField, SelectField, TextAreaField
@@ -38,10 +39,10 @@ class TransferForm(BaseForm):
 
     @staticmethod
     def _id(value: str | None) -> int | None:
-        return int(value) if (value or "").isdigit() else None
+        return int(value) if value and value.isdigit() else None
 
-    def values(self) -> dict[str, object]:
-        """What was typed, as :func:`app.services.transfers.plan` takes it."""
-        return {"from_partner_id": self._id(self.from_partner.data),
-                "to_partner_id": self._id(self.to_partner.data),
-                "product": self.product.data or None, "on": self.on.data}
+    def values(self) -> tuple[int | None, int | None, str | None, dt.date | None]:
+        """What was typed, as :func:`app.services.transfers.plan` takes it: from and to
+        partner, product (None: all lots) and the first day."""
+        return (self._id(self.from_partner.data), self._id(self.to_partner.data),
+                self.product.data or None, self.on.data)
