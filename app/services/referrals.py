@@ -114,10 +114,13 @@ def refer_by_hand(user: User, request: SupportRequest, domain: str, target: str,
     tenant = db.session.get(Tenant, request.tenant_id)
     assert tenant is not None
     contract = None
+    # A question a contract transfer holds until consent goes under the successor's contract
+    # from the day it helps.
+    held = _held_by_transfer(request, domain, chosen) if isinstance(chosen, Partner) else None
     if isinstance(chosen, Partner):
         contract = contracts.contract_for(
             chosen, contracts.place_codes(tenant, request.buurt_code, request.wijk_code),
-            domain, local_today())
+            domain, max(local_today(), held[1].on) if held else local_today())
         if contract is None:
             raise InvalidInput(_("%(partner)s has no contract for %(domain)s here today. "
                                  "Choose another organisation.", partner=chosen.name,
@@ -127,9 +130,47 @@ def refer_by_hand(user: User, request: SupportRequest, domain: str, target: str,
                              due_date=response_due(tenant, local_today(), route_days=None,
                                                    ruleset_days=ruleset.default_deadline_days),
                              rule_ids=["manual"], reason=reason,
-                             ruleset_version=ruleset.version, actor=user)
+                             ruleset_version=ruleset.version, actor=user,
+                             transferred_from=held[0] if held else None)
+    if held is not None:
+        _take_over_held(user, tenant, referral, *held)
     db.session.commit()
     return referral
+
+
+def _held_by_transfer(request: SupportRequest, domain: str, partner: Partner
+                      ) -> tuple[Referral, ContractTransfer, Task] | None:
+    """A live referral of the request for ``domain`` that a contract transfer to ``partner``
+    holds until the resident consents (an open ``transfer_consent`` task), if any."""
+    for task in request.tasks:
+        previous = db.session.get(Referral, task.referral_id) if task.referral_id else None
+        if (task.kind != "transfer_consent" or not tasks.is_open(task) or previous is None
+                or previous.domain != domain or previous.state not in LIVE_STATES):
+            continue
+        transfer = db.session.scalars(select(ContractTransfer).where(
+            ContractTransfer.tenant_id == request.tenant_id,
+            ContractTransfer.from_partner_id == previous.target_partner_id,
+            ContractTransfer.to_partner_id == partner.id)
+            .order_by(ContractTransfer.id.desc())).first()
+        if transfer is not None and previous.id in (transfer.held_ids or []):
+            return previous, transfer, task
+    return None
+
+
+def _take_over_held(user: User, tenant: Tenant, referral: Referral, previous: Referral,
+                    transfer: ContractTransfer, task: Task) -> None:
+    """The resident consented, and the team referred the held question to the transfer's
+    successor: the new referral takes the old one over as the transfer's others do (the old
+    partner is asked for a handover note; the old referral ends when the new one is
+    accepted), and the consent task is done. The resident heard of the referral already."""
+    referral.transfer_id = transfer.id
+    referral.transfer = transfer
+    tasks.complete(task, user)
+    audit.record("referral.handover_started", tenant_id=tenant.id, object_type="referral",
+                 object_id=previous.id, actor=user, transfer_id=transfer.id,
+                 successor_id=referral.id, to_partner_id=transfer.to_partner_id,
+                 on=transfer.on.isoformat(), consent_given=True)
+    notices.referral_handover(tenant, referral.request, previous, referral)
 
 
 def referral_for(user: User, referral_id: int) -> Referral:

@@ -14,8 +14,9 @@ preview); :func:`start` does it as one audited operation, all or nothing:
   new referral back to the owning team as any decline does; the old one stays live.
 * Without consent nothing is shared: no new referral, and the owning team gets a task
   (``transfer_consent``). When the resident consents, the team refers the question to the
-  successor by hand (the request page checks the successor's contract) and ends the old
-  referral; the task says so.
+  successor by hand (the request page; ``referrals.refer_by_hand`` checks the successor's
+  contract): that referral takes the held one over like the others (handover note, the old
+  one ends on accept) and the task is done.
 * The resident is told in their language who helps them from when, by e-mail when they chose
   updates (as every resident notice), and never when the question is about safety at home
   (:func:`contact_safe`): a mail about a new care provider can be read by the wrong person.
@@ -297,9 +298,9 @@ def _carry_out(user: User, found: Plan, note: str | None) -> ContractTransfer:
         with force_locale("nl"):
             text = _("The contract of %(partner)s ends. %(new)s helps from %(date)s, but the "
                      "resident has not consented to sharing the question with %(new)s. Ask "
-                     "for consent. With consent, refer the question to %(new)s and withdraw "
-                     "the referral to %(partner)s once %(new)s has accepted; without it, find "
-                     "another way with the resident.", partner=old.name, new=new.name,
+                     "for consent. With consent, refer the question to %(new)s by hand: the "
+                     "referral to %(partner)s ends when %(new)s accepts. Without consent, "
+                     "find another way with the resident.", partner=old.name, new=new.name,
                      date=format_date(found.on, "long"))
         add_task(request, request.owner_team_id, "transfer_consent", text, previous)
         audit.record("referral.handover_started", tenant_id=tenant.id,

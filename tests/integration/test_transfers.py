@@ -431,3 +431,19 @@ def test_the_old_partner_writes_the_note_on_its_page_and_the_successor_reads_it(
     html = reader.get(f"/partner/referrals/{successor.id}").get_data(as_text=True)
     assert "Bel &#39;s ochtends." in html and "Schuldhulp Demodorp" in html
 
+
+
+def test_after_consent_the_team_refers_the_held_question_and_it_is_taken_over(world):
+    _start(world)
+    held = world["referrals"]["no_consent"]
+    held.request.consent_share = True
+    db.session.commit()
+    new = referrals.refer_by_hand(_user(LEAD), held.request, "schulden",
+                                  f"partner:{world['new'].id}", "Bewoner gaf toestemming")
+    assert new.transferred_from_id == held.id and new.state == "sent"
+    [task] = db.session.scalars(select(Task).where(Task.kind == "transfer_consent")).all()
+    assert task.state == "done"
+    transfers.add_handover_note(_user(OLD_PARTNER), held.id, "Zie dossier")
+    referrals.accept(world["bank_user"], new.id)
+    db.session.refresh(held)
+    assert held.state == "completed" and held.outcome == "doorverwezen"
