@@ -88,6 +88,20 @@ def api_body(**changes: Any) -> dict[str, Any]:
     return body
 
 
+def submit_api(client: FlaskClient, token: str, **changes: Any) -> Any:
+    """Submit :func:`api_body` (with ``changes``) through the API; the stored request."""
+    from sqlalchemy import select
+
+    from app.extensions import db
+    from app.models import SupportRequest
+
+    response = client.post("/api/v1/requests", json=api_body(**changes),
+                           headers={"Authorization": f"Bearer {token}"})
+    assert response.status_code == 201, response.json
+    return db.session.scalar(select(SupportRequest).where(
+        SupportRequest.reference == response.json["reference"]))
+
+
 def filled_form(client: FlaskClient, url: str, data: dict[str, Any]) -> dict[str, Any]:
     """The form at ``url`` as a browser holds it once ``data`` is filled in: with its CSRF
     token and, if the form has one, its submission token (so it can be sent again)."""

@@ -22,18 +22,10 @@ from app.services.errors import InvalidInput, NotFound
 from app.services.status_tokens import status_token
 from tests import factories
 from tests.conftest import logged_in, post_from
-from tests.integration.helpers import api_body
+from tests.integration.helpers import submit_api
 
 TODAY = local_today()
 PARTNER_LOGIN = "schuldhulp@demo.wijkloket.example"
-
-
-def _submit(client, token, **changes) -> SupportRequest:
-    response = client.post("/api/v1/requests", json=api_body(**changes),
-                           headers={"Authorization": f"Bearer {token}"})
-    assert response.status_code == 201, response.json
-    return db.session.scalar(select(SupportRequest).where(
-        SupportRequest.reference == response.json["reference"]))
 
 
 def _debt(request: SupportRequest) -> Referral:
@@ -87,7 +79,7 @@ def _status_page(client, request: SupportRequest) -> str:
 def test_a_full_service_gives_way_to_another_contracted_partner_with_room(client, demo, token):
     _full(_contract())
     other = _bank(demo)
-    referral = _debt(_submit(client, token))
+    referral = _debt(submit_api(client, token))
     assert (referral.state, referral.contract_id, referral.held_since) == (
         "sent", other.id, None)
 
@@ -96,7 +88,7 @@ def test_with_nobody_room_the_referral_is_held_with_a_task_and_shared_with_nobod
         client, demo, token):
     again = TODAY + dt.timedelta(days=21)
     _full(_contract(), again=again)
-    request = _submit(client, token)
+    request = submit_api(client, token)
     referral = _debt(request)
     assert referral.held and referral.state == "proposed"
     assert referral.target_partner.key == "schuldhulp"
@@ -116,7 +108,7 @@ def test_with_nobody_room_the_referral_is_held_with_a_task_and_shared_with_nobod
 def test_the_held_referral_goes_to_whoever_has_room_first(client, demo, token):
     _full(_contract())
     other = _bank(demo, accepting=False)
-    request = _submit(client, token)
+    request = submit_api(client, token)
     referral = _debt(request)
     assert referral.held
     other.accepting = True  # the bank's own room, seen by the worker
@@ -129,7 +121,7 @@ def test_the_held_referral_goes_to_whoever_has_room_first(client, demo, token):
 
 def test_a_partner_that_says_it_has_room_gets_its_held_referrals_at_once(client, demo, token):
     _full(_contract())
-    request = _submit(client, token)
+    request = submit_api(client, token)
     referral = _debt(request)
     response = _api(client, _partner_token(demo), "PUT", "/services/schuldhulp-2024/capacity",
                     json={"accepting": True, "waiting_weeks": 3})
@@ -152,7 +144,7 @@ def test_a_partner_that_says_it_has_room_gets_its_held_referrals_at_once(client,
 def test_the_worker_releases_on_the_day_the_service_said_and_not_before(client, demo, token):
     again = TODAY + dt.timedelta(days=10)
     _full(_contract(), again=again)
-    referral = _debt(_submit(client, token))
+    referral = _debt(submit_api(client, token))
     assert run_due(again - dt.timedelta(days=1)).released == 0
     db.session.refresh(referral)
     assert referral.held
@@ -166,7 +158,7 @@ def test_the_worker_releases_on_the_day_the_service_said_and_not_before(client, 
 
 def test_consent_given_while_held_is_kept_and_the_referral_waits_for_room(client, demo, token):
     _full(_contract())
-    request = _submit(client, token, consent_share=False)
+    request = submit_api(client, token, consent_share=False)
     referral = _debt(request)
     assert referral.held
     assert {t.kind for t in request.tasks} >= {"referral_held", "consent_needed"}
@@ -190,7 +182,7 @@ def _actor(key: str) -> User:
 
 def test_without_consent_a_released_referral_still_waits_for_consent(client, demo, token):
     _full(_contract())
-    request = _submit(client, token, consent_share=False)
+    request = submit_api(client, token, consent_share=False)
     referral = _debt(request)
     capacity.set_capacity(_actor("schuldhulp"), "schuldhulp-2024",
                           capacity.CapacityData(accepting=True))
@@ -203,7 +195,7 @@ def test_a_held_referral_whose_contract_ends_with_no_other_is_withdrawn_with_a_t
         client, demo, token):
     contract = _contract()
     _full(contract)
-    request = _submit(client, token)
+    request = submit_api(client, token)
     referral = _debt(request)
     contract.ends_on = TODAY
     db.session.commit()
@@ -215,7 +207,7 @@ def test_a_held_referral_whose_contract_ends_with_no_other_is_withdrawn_with_a_t
 
 
 def test_referring_by_hand_to_a_full_service_names_the_one_with_room(client, demo, token):
-    request = _submit(client, token, life_areas=["wonen"])
+    request = submit_api(client, token, life_areas=["wonen"])
     staff = db.session.scalar(select(User).where(User.tenant_id == demo.id,
                                                  User.team_id == request.owner_team_id))
     debt = _contract().partner
@@ -232,7 +224,7 @@ def test_referring_by_hand_to_a_full_service_names_the_one_with_room(client, dem
 
 def test_a_staff_withdrawal_of_a_held_referral_ends_its_task(client, demo, token):
     _full(_contract())
-    request = _submit(client, token)
+    request = submit_api(client, token)
     referral = _debt(request)
     staff = db.session.scalar(select(User).where(User.tenant_id == demo.id,
                                                  User.team_id == request.owner_team_id))
@@ -317,7 +309,7 @@ def test_the_api_lists_services_and_refuses_bad_capacity(client, demo, token):
 
 def test_the_contracts_page_shows_room_and_waiting_referrals(app, client, demo, token):
     _full(_contract(), weeks=5)
-    _submit(client, token)
+    submit_api(client, token)
     html = logged_in(app, "beleid@demo.wijkloket.example").get("/beleid/contracts") \
         .get_data(as_text=True)
     assert "1 verwijzing wacht op plek" in html and "ongeveer 5 weken" in html

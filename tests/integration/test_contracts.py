@@ -21,17 +21,9 @@ from app.services.errors import InvalidInput
 from app.services.tenants import TENANT_DIR, TenantConfigError, load_tenant_file
 from app.vocabulary import DOMAIN_LABELS, label
 from tests import factories
-from tests.integration.helpers import api_body
+from tests.integration.helpers import submit_api
 
 TODAY = local_today()
-
-
-def _submit(client, token, **changes) -> SupportRequest:
-    response = client.post("/api/v1/requests", json=api_body(**changes),
-                           headers={"Authorization": f"Bearer {token}"})
-    assert response.status_code == 201, response.json
-    return db.session.scalar(select(SupportRequest).where(
-        SupportRequest.reference == response.json["reference"]))
 
 
 def _debt_contract(demo) -> Contract:
@@ -44,7 +36,7 @@ def _schulden(request: SupportRequest) -> list[Referral]:
 
 
 def test_a_referral_names_the_running_contract_it_was_made_under(client, demo, token):
-    request = _submit(client, token)
+    request = submit_api(client, token)
     [referral] = _schulden(request)
     assert referral.target_partner.name == "Schuldhulp Demodorp"
     assert referral.contract.key == "schuldhulp-2024"  # not the one that ended in 2023
@@ -57,7 +49,7 @@ def test_after_the_contract_ends_the_next_contracted_partner_gets_the_referral(
     successor = factories.contract(bank, domains=("schulden",), product="schuldhulpverlening",
                                    starts_on=TODAY)
     db.session.commit()
-    [referral] = _schulden(_submit(client, token))
+    [referral] = _schulden(submit_api(client, token))
     assert referral.target_partner_id == bank.id
     assert referral.contract_id == successor.id
 
@@ -66,7 +58,7 @@ def test_with_no_live_contract_the_owning_team_gets_a_task_and_nobody_a_referral
         client, demo, token):
     _debt_contract(demo).ends_on = TODAY - dt.timedelta(days=1)
     db.session.commit()
-    request = _submit(client, token)
+    request = submit_api(client, token)
     assert _schulden(request) == []
     [task] = db.session.scalars(select(Task).where(Task.request_id == request.id,
                                                    Task.kind == "no_contract")).all()
@@ -80,21 +72,21 @@ def test_a_contract_that_has_not_started_yet_does_not_count(client, demo, token)
     contract = _debt_contract(demo)
     contract.starts_on = TODAY + dt.timedelta(days=1)
     db.session.commit()
-    assert _schulden(_submit(client, token)) == []
+    assert _schulden(submit_api(client, token)) == []
 
 
 def test_a_contract_for_another_wijk_does_not_cover_this_address(client, demo, token):
     contract = _debt_contract(demo)
     contract.areas = ["WK999903"]  # Zuid; 9999 AA lies in Noord
     db.session.commit()
-    assert _schulden(_submit(client, token)) == []
-    assert [r.target_partner.name for r in _schulden(_submit(client, token, postcode="9999CA"))
+    assert _schulden(submit_api(client, token)) == []
+    assert [r.target_partner.name for r in _schulden(submit_api(client, token, postcode="9999CA"))
             ] == ["Schuldhulp Demodorp"]
 
 
 def test_staff_cannot_refer_by_hand_to_a_partner_without_a_contract_for_the_domain(
         client, demo, token):
-    request = _submit(client, token, life_areas=["wonen"])
+    request = submit_api(client, token, life_areas=["wonen"])
     staff = db.session.scalar(select(User).where(User.tenant_id == demo.id,
                                                  User.team_id == request.owner_team_id))
     debt = db.session.scalar(select(Partner).where(Partner.tenant_id == demo.id,
