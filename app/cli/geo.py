@@ -140,7 +140,12 @@ def _who(key: str) -> str:
 
 
 def _describe(tenant: Tenant, placement: Placement, names: dict[str, str]) -> dict[str, Any]:
+    """Who is responsible per domain. Where the coverage names a partner, the contracts
+    decide who receives a referral today (as intake does): ``contract`` names it, with
+    ``held`` when nobody contracted has room; None when nobody has a live contract."""
     owners: dict[str, dict[str, Any] | None] = {}
+    codes = contracts.place_codes(tenant, placement.buurt_code, placement.wijk_code)
+    rows = contracts.contracts_of(tenant.id)
     for domain in DOMAINS:
         try:
             target: Team | Partner | None = (
@@ -149,7 +154,14 @@ def _describe(tenant: Tenant, placement: Placement, names: dict[str, str]) -> di
             )
         except LookupError:  # a tenant without teams yet
             target = None
-        owners[domain] = target_json(target) if target is not None else None
+        if isinstance(target, Partner):
+            chosen = contracts.contracted(tenant, codes, domain, target, local_today(), rows)
+            owners[domain] = {
+                **target_json(chosen.partner if chosen else target),
+                "contract": ({"key": chosen.contract.key, "held": chosen.held}
+                             if chosen else None)}
+        else:
+            owners[domain] = target_json(target) if target is not None else None
     return {
         "buurt_code": placement.buurt_code,
         "buurt_name": names.get(placement.buurt_code or ""),
@@ -205,7 +217,18 @@ def locate(slug: str, postcode: str | None, house_number: str | None, lon: float
     else:
         click.echo(f"no buurt: {placement.problem}")
     for domain, who in described["responsible"].items():
-        click.echo(f"  {domain:<13} {who['name'] if who else '-'}")
+        click.echo(f"  {domain:<13} {_who_text(who)}")
+
+
+def _who_text(who: dict[str, Any] | None) -> str:
+    if who is None:
+        return "-"
+    if "contract" not in who:
+        return str(who["name"])
+    if who["contract"] is None:
+        return f"{who['name']} (no live contract: the owning team gets a task)"
+    held = ", full: the referral waits for room" if who["contract"]["held"] else ""
+    return f"{who['name']} (contract {who['contract']['key']}{held})"
 
 
 def _locate_csv(tenant: Tenant, path: Path, names: dict[str, str]) -> None:

@@ -6,6 +6,7 @@ room again: when the partner says so, or on the day it named."""
 from __future__ import annotations
 
 import datetime as dt
+import json
 import re
 
 import pytest
@@ -313,3 +314,25 @@ def test_the_contracts_page_shows_room_and_waiting_referrals(app, client, demo, 
     html = logged_in(app, "beleid@demo.wijkloket.example").get("/beleid/contracts") \
         .get_data(as_text=True)
     assert "1 verwijzing wacht op plek" in html and "ongeveer 5 weken" in html
+
+
+def test_geo_locate_names_the_partner_the_contracts_choose_today(app, demo):
+    def locate() -> dict:
+        result = app.test_cli_runner().invoke(args=["geo", "locate", "--tenant", "demo",
+                                                    "--postcode", "9999AA", "--json"])
+        assert result.exit_code == 0, result.output
+        return json.loads(result.output)["responsible"]["schulden"]
+
+    assert locate()["contract"] == {"key": "schuldhulp-2024", "held": False}
+    _full(_contract())
+    assert locate()["contract"] == {"key": "schuldhulp-2024", "held": True}
+    other = _bank(demo)
+    assert (locate()["name"], locate()["contract"]["key"]) == ("Kredietbank Demodorp",
+                                                                other.key)
+    for contract in (_contract(), other):
+        contract.ends_on = TODAY - dt.timedelta(days=1)
+    db.session.commit()
+    assert locate()["contract"] is None
+    text = app.test_cli_runner().invoke(args=["geo", "locate", "--tenant", "demo",
+                                              "--postcode", "9999AA"]).output
+    assert "no live contract" in text
