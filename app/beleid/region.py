@@ -42,10 +42,11 @@ def region() -> Any:
                                region=shared, chosen=latest,
                                periods=public_statistics.recent_periods(latest, today)), 422
     stats = region_statistics.compute(shared, chosen)
-    rows = [(row.tenant.name, [cell_text(number, rules) for number in row.numbers],
-             cell_text(row.share_helped, rules, percent=True))
-            for row in stats.members for rules in (rules_for(row.tenant),)]
-    strictest = Rules(min_count=max((rules_for(row.tenant).min_count for row in stats.members),
+    rules = {row.tenant.id: rules_for(row.tenant) for row in stats.members}
+    rows = [(row.tenant.name, [cell_text(number, rules[row.tenant.id]) for number in row.numbers],
+             cell_text(row.share_helped, rules[row.tenant.id], percent=True))
+            for row in stats.members]
+    strictest = Rules(min_count=max((member.min_count for member in rules.values()),
                                     default=10))
     totals = ([cell_text(number, strictest) for number in stats.totals],
               cell_text(stats.share_helped, strictest, percent=True))

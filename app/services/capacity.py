@@ -19,7 +19,6 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Iterable
 from dataclasses import dataclass
-from typing import Protocol
 
 from flask_babel import format_date
 from sqlalchemy import or_, select
@@ -29,7 +28,7 @@ from app.extensions import db
 from app.i18n import _, force_locale, ngettext
 from app.lifecycle import TASK_OPEN
 from app.models import Contract, Referral, SupportRequest, Task, Tenant, utcnow
-from app.services import audit, contracts, referrals, tasks
+from app.services import audit, contracts, referrals, regions, tasks
 from app.services.calendars import calendar_for
 from app.services.errors import InvalidInput, NotFound
 from app.services.tasks import add_task
@@ -37,16 +36,6 @@ from app.vocabulary import DOMAIN_LABELS, label
 
 #: The longest waiting time a partner can publish, in weeks (two years).
 WAITING_WEEKS_MAX = 104
-
-
-class PartnerActor(Protocol):
-    """A partner's user or API token (``app.api.partner_api.ApiActor``)."""
-
-    @property
-    def tenant_id(self) -> int: ...
-
-    @property
-    def partner_id(self) -> int | None: ...
 
 
 @dataclass(frozen=True)
@@ -58,7 +47,7 @@ class CapacityData:
     waiting_weeks: int | None = None
 
 
-def services_of(actor: PartnerActor, today: dt.date | None = None) -> list[Contract]:
+def services_of(actor: regions.PartnerActor, today: dt.date | None = None) -> list[Contract]:
     """The partner's contracts that run today or start later: its services."""
     today = today or local_today()
     return list(db.session.scalars(
@@ -68,7 +57,7 @@ def services_of(actor: PartnerActor, today: dt.date | None = None) -> list[Contr
         .order_by(Contract.starts_on, Contract.key)))
 
 
-def own_service(actor: PartnerActor, key: str) -> Contract:
+def own_service(actor: regions.PartnerActor, key: str) -> Contract:
     """The partner's own contract named ``key``; NotFound for anyone else's."""
     contract = db.session.scalar(select(Contract).where(
         Contract.tenant_id == actor.tenant_id, Contract.key == key))
@@ -95,7 +84,7 @@ def has_room(contract: Contract, day: dt.date) -> bool:
     return contracts.term(contract).has_room_on(day)
 
 
-def set_capacity(actor: PartnerActor, key: str, data: CapacityData,
+def set_capacity(actor: regions.PartnerActor, key: str, data: CapacityData,
                  today: dt.date | None = None) -> Contract:
     """The partner changes its service's capacity; audited, and held referrals that can go
     now are released. Raises InvalidInput for the first problem; commits."""
@@ -104,13 +93,10 @@ def set_capacity(actor: PartnerActor, key: str, data: CapacityData,
     found = problems(data, today)
     if found:
         raise InvalidInput(found[0][1], found[0][0])
-    values = {"accepting": data.accepting,
-              "accepts_again_on": None if data.accepting else data.accepts_again_on,
-              "waiting_weeks": data.waiting_weeks}
-    changes = {name: [_plain(getattr(contract, name)), _plain(value)]
-               for name, value in values.items() if getattr(contract, name) != value}
-    for name, value in values.items():
-        setattr(contract, name, value)
+    changes = contracts.apply_changes(contract, {
+        "accepting": data.accepting,
+        "accepts_again_on": None if data.accepting else data.accepts_again_on,
+        "waiting_weeks": data.waiting_weeks})
     if changes:
         contract.capacity_changed_at = utcnow()
         audit.record("contract.capacity_changed", tenant_id=contract.tenant_id,
@@ -121,10 +107,6 @@ def set_capacity(actor: PartnerActor, key: str, data: CapacityData,
         release_held(contract.tenant_id, today)
     db.session.commit()
     return contract
-
-
-def _plain(value: object) -> object:
-    return value.isoformat() if isinstance(value, dt.date) else value
 
 
 # --- Held referrals --------------------------------------------------------------------------

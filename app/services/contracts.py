@@ -14,7 +14,7 @@ them the same way and audits every change.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 
 from flask_babel import format_date
@@ -237,14 +237,11 @@ def save(tenant: Tenant, data: ContractData, *, contract: Contract | None = None
     if contract is None:
         contract = Contract(tenant_id=tenant.id, **values)
         db.session.add(contract)
-        changes = {name: _plain(value) for name, value in values.items()}
+        changes: dict[str, object] = {name: _plain(value) for name, value in values.items()}
     else:
-        changes = {name: [_plain(getattr(contract, name)), _plain(value)]
-                   for name, value in values.items() if getattr(contract, name) != value}
+        changes = dict(apply_changes(contract, values))
         if not changes:
             return contract
-        for name, value in values.items():
-            setattr(contract, name, value)
     created = contract.id is None
     db.session.flush()
     audit.record("contract.created" if created else "contract.changed", tenant_id=tenant.id,
@@ -259,6 +256,16 @@ def change(tenant: Tenant, data: ContractData, *, contract: Contract | None,
     saved = save(tenant, data, contract=contract, actor=actor)
     db.session.commit()
     return saved
+
+
+def apply_changes(contract: Contract, values: Mapping[str, object]) -> dict[str, list[object]]:
+    """Set ``values`` on ``contract``; what changed, as the audit keeps it (name → [before,
+    after], dates as ISO text)."""
+    changes = {name: [_plain(getattr(contract, name)), _plain(value)]
+               for name, value in values.items() if getattr(contract, name) != value}
+    for name, value in values.items():
+        setattr(contract, name, value)
+    return changes
 
 
 def _plain(value: object) -> object:

@@ -22,6 +22,11 @@ from app.models import Partner, Region, Tenant
 
 
 class PartnerActor(Protocol):
+    """A partner's user or API token (``app.api.partner_api.ApiActor``)."""
+
+    @property
+    def tenant_id(self) -> int: ...
+
     @property
     def partner_id(self) -> int | None: ...
 
