@@ -232,6 +232,33 @@ class Contract(Model):
     partner: Mapped[Partner] = relationship()
 
 
+class ContractTransfer(Model):
+    """A partner's open referrals handed over to a successor when a contract ends, as one
+    audited operation (``app.services.transfers``). ``product`` None: every lot of the
+    partner. ``on``: the first day the successor helps. ``counts``: how many referrals moved,
+    how many wait for the resident's consent and how many stayed (``moved``,
+    ``needs_consent``, ``left``); ``held_ids``: the referrals that wait for consent."""
+
+    __tablename__ = "contract_transfer"
+    __table_args__ = (Index("ix_contract_transfer_from", "tenant_id", "from_partner_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    tenant_id: Mapped[int] = mapped_column(ForeignKey("tenant.id"))
+    from_partner_id: Mapped[int] = mapped_column(ForeignKey("partner.id"))
+    to_partner_id: Mapped[int] = mapped_column(ForeignKey("partner.id"))
+    product: Mapped[str | None] = mapped_column(String(40))
+    from_contract_id: Mapped[int | None] = mapped_column(ForeignKey("contract.id"))
+    on: Mapped[dt.date] = mapped_column(Date)
+    started_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
+    started_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
+    note: Mapped[str | None] = mapped_column(Text)
+    counts: Mapped[dict[str, int]] = mapped_column(JSON, default=dict)
+    held_ids: Mapped[list[int]] = mapped_column(JSON, default=list)
+
+    from_partner: Mapped[Partner] = relationship(foreign_keys=[from_partner_id])
+    to_partner: Mapped[Partner] = relationship(foreign_keys=[to_partner_id])
+
+
 class User(UserMixin, Model):
     __tablename__ = "user_account"
     __table_args__ = (UniqueConstraint("email"),)
@@ -492,6 +519,15 @@ class Referral(Model):
     answered_at: Mapped[dt.datetime | None] = mapped_column(DateTime)
     accepted_at: Mapped[dt.datetime | None] = mapped_column(DateTime)
     ended_at: Mapped[dt.datetime | None] = mapped_column(DateTime)
+    # A referral made by a contract transfer (app/services/transfers.py): the one it takes
+    # over (which stays live for the old partner until this one is accepted), the transfer,
+    # and the old partner's handover note for the new one.
+    transferred_from_id: Mapped[int | None] = mapped_column(ForeignKey("referral.id"),
+                                                            index=True)
+    transfer_id: Mapped[int | None] = mapped_column(ForeignKey("contract_transfer.id"),
+                                                    index=True)
+    handover_note: Mapped[str | None] = mapped_column(Text)
+    handover_note_at: Mapped[dt.datetime | None] = mapped_column(DateTime)
     created_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
     updated_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow, onupdate=utcnow)
 
@@ -499,6 +535,9 @@ class Referral(Model):
     target_team: Mapped[Team | None] = relationship()
     target_partner: Mapped[Partner | None] = relationship()
     contract: Mapped[Contract | None] = relationship()
+    transferred_from: Mapped[Referral | None] = relationship(
+        remote_side=[id], foreign_keys=[transferred_from_id])
+    transfer: Mapped[ContractTransfer | None] = relationship()
 
     @property
     def target(self) -> Partner | Team | None:

@@ -14,10 +14,11 @@ from app.extensions import db
 from app.forms.base import BaseForm
 from app.forms.progression import PREFIX as PROGRESSION_PREFIX
 from app.forms.progression import ProgressionStepForm
-from app.forms.referrals import CompleteForm, DeclineForm, GiveBackForm
+from app.forms.referrals import CompleteForm, DeclineForm, GiveBackForm, HandoverNoteForm
 from app.i18n import _
 from app.models import Tenant
-from app.services import casework, progression, regions
+from app.roles import PARTNER
+from app.services import casework, progression, regions, transfers
 from app.services import referrals as referral_service
 from app.vocabulary import PROGRESSION_STEP_LABELS
 
@@ -30,6 +31,7 @@ def add_referral_views(blueprint: Blueprint, *, back_endpoint: str, roles: tuple
     ``back_endpoint`` is the list the page links back to, and where a declined or given back
     referral leaves the user."""
     name = blueprint.name
+    takes_notes = PARTNER in roles  # only partners hand referrals over to a successor
 
     def render(referral_id: int, **forms: BaseForm) -> str:
         referral = casework.open_referral(current_user, referral_id)
@@ -39,6 +41,11 @@ def add_referral_views(blueprint: Blueprint, *, back_endpoint: str, roles: tuple
                  "progression_form": ProgressionStepForm(formdata=None, prefix=PROGRESSION_PREFIX),
                  **forms}
         shows_path = progression.shows_path(referral)
+        # A contract transfer: the old partner's note for its successor, while it may write it.
+        successor = transfers.successor_of(referral) if takes_notes else None
+        if successor is not None and "handover_form" not in forms:
+            forms["handover_form"] = HandoverNoteForm(formdata=None, prefix="handover",
+                                                      note=successor.handover_note)
         return render_template(
             "partner/referral.html",
             referral=referral,
@@ -54,6 +61,10 @@ def add_referral_views(blueprint: Blueprint, *, back_endpoint: str, roles: tuple
             # A regional partner works for several municipalities: each referral says whose.
             municipality=(db.session.get(Tenant, referral.tenant_id)
                           if regions.is_regional(current_user) else None),
+            successor=successor,
+            may_write_note=successor is not None and transfers.may_write_note(referral),
+            handover_url=url_for(f"{name}.handover_note", referral_id=referral_id)
+            if takes_notes else None,
             **forms,
         )
 
@@ -81,6 +92,21 @@ def add_referral_views(blueprint: Blueprint, *, back_endpoint: str, roles: tuple
         referral_service.decline(current_user, referral_id, form.reason.data)
         flash(_("You declined the referral. The owning team has been told."), "success")
         return redirect(url_for(back_endpoint))
+
+    if takes_notes:
+        @blueprint.route("/referrals/<int:referral_id>/handover-note", methods=["POST"],
+                         endpoint="handover_note")
+        @roles_required(*roles)
+        def handover_note(referral_id: int) -> Any:
+            form = HandoverNoteForm(prefix="handover")
+            if not form.validate_on_submit():
+                return render(referral_id, handover_form=form), 422
+            with form.catching_invalid_input() as outcome:
+                transfers.add_handover_note(current_user, referral_id, form.note.data)
+            if not outcome.ok:
+                return render(referral_id, handover_form=form), 422
+            return done(referral_id, _("The handover note is saved. The new organisation "
+                                       "reads it with the referral."))
 
     @blueprint.route("/referrals/<int:referral_id>/start", methods=["POST"], endpoint="start")
     @roles_required(*roles)

@@ -33,9 +33,12 @@ FIGURES_ROLES: Final = (BELEID, TEAM_LEAD, ADMIN)
 #: The roles that may make and change the municipality's contracts with partners (the others
 #: of :data:`FIGURES_ROLES` read them).
 CONTRACT_ROLES: Final = (BELEID, ADMIN)
+#: The roles that may transfer a partner's open referrals to a successor when its contract
+#: ends (issue 14): they see counts only, never a resident.
+TRANSFER_ROLES: Final = (BELEID, TEAM_LEAD, ADMIN)
 #: Roles that see aggregates only: a page with casework they try to open is refused and the
 #: attempt is logged in the audit (someone looking for a person where the role has none).
 AGGREGATES_ONLY: Final = (BELEID,)
 
 __all__ = ["ADMIN", "AGGREGATES_ONLY", "BELEID", "CONTRACT_ROLES", "FIGURES_ROLES", "PARTNER",
-           "ROLES", "STAFF", "TEAM_LEAD", "TEAM_ROLES"]
+           "ROLES", "STAFF", "TEAM_LEAD", "TEAM_ROLES", "TRANSFER_ROLES"]

@@ -146,6 +146,8 @@ TASK_KIND_LABELS: dict[str, LazyString] = {
     "no_reply": _l("The resident did not answer the question: call or decide without it"),
     "no_contract": _l("No organisation has a contract for this help here: find another way"),
     "referral_held": _l("Nobody has room: the referral waits, see if the resident can wait"),
+    "transfer_consent": _l("A contract ends: ask the resident for consent to share with the "
+                           "new organisation"),
 }
 
 OUTCOME_LABELS: dict[str, LazyString] = {
@@ -357,6 +359,9 @@ EVENT_LABELS: dict[str, LazyString] = {
     "referral.escalated": _l("Team lead alerted: no answer"),
     "referral.released": _l("Room at the organisation: the waiting referral went on"),
     "referral.consent_given": _l("The resident agreed to share (the referral still waits)"),
+    "referral.handover_started": _l("Handover to another organisation started (a contract "
+                                    "ends)"),
+    "referral.handover_note": _l("Handover note written for the new organisation"),
     "task.done": _l("Task done"),
     "request.assigned": _l("Coordinator chosen"),
     "request.handover_asked": _l("Handover to another team asked"),

@@ -193,4 +193,11 @@ def download(key: str, file_format: str) -> Any:
 
 
 # The workspace's other pages register their routes on ``bp``.
-from app.beleid import contracts, outcomes, progression, punctuality, region  # noqa: E402, F401
+from app.beleid import (  # noqa: E402, F401
+    contracts,
+    outcomes,
+    progression,
+    punctuality,
+    region,
+    transfers,
+)

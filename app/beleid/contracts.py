@@ -22,7 +22,7 @@ from app.beleid import _tenant, bp
 from app.forms.contracts import ContractForm, hints
 from app.i18n import _
 from app.models import Contract, Tenant
-from app.roles import CONTRACT_ROLES, FIGURES_ROLES
+from app.roles import CONTRACT_ROLES, FIGURES_ROLES, TRANSFER_ROLES
 from app.services import accounts
 from app.services import contracts as service
 from app.services.legal import local_today
@@ -68,7 +68,8 @@ def contracts() -> Any:
         states={row.id: service.state_on(row, today) for row in rows},
         counts=service.referral_counts(tenant.id), held=service.held_counts(tenant.id),
         areas=areas,
-        gaps=_gap_rows(service.gaps(tenant, today), areas), may_change=_may_change())
+        gaps=_gap_rows(service.gaps(tenant, today), areas), may_change=_may_change(),
+        may_transfer=current_user.role in TRANSFER_ROLES)
 
 
 def _form_page(tenant: Tenant, form: ContractForm, contract: Contract | None,

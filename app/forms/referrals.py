@@ -9,7 +9,7 @@ from wtforms.validators import InputRequired, Length, Optional
 
 from app.forms.base import BaseForm, reason_field
 from app.i18n import _l
-from app.limits import REASON_MAX
+from app.limits import NOTE_MAX, REASON_MAX
 from app.vocabulary import OUTCOME_LABELS
 
 
@@ -31,4 +31,16 @@ class CompleteForm(BaseForm):
         _l("Note for the neighbourhood team (optional)"),
         validators=[Optional(), Length(max=REASON_MAX, message=_l(
             "Use at most %(max)d characters.", max=REASON_MAX))],
+    )
+
+
+class HandoverNoteForm(BaseForm):
+    """The old partner's note for the organisation that takes a referral over (a contract
+    that ends: app/services/transfers.py)."""
+
+    note = TextAreaField(
+        _l("Handover note for the new organisation"),
+        validators=[InputRequired(message=_l("Write the handover note.")),
+                    Length(max=NOTE_MAX, message=_l("Use at most %(max)d characters.",
+                                                    max=NOTE_MAX))],
     )

@@ -26,7 +26,18 @@ from app.lifecycle import (
 from app.limits import REASON_MAX
 from app.messaging.in_app import notifications
 from app.messaging.outgoing import notices
-from app.models import Contract, Partner, Referral, SupportRequest, Task, Team, Tenant, User, utcnow
+from app.models import (
+    Contract,
+    ContractTransfer,
+    Partner,
+    Referral,
+    SupportRequest,
+    Task,
+    Team,
+    Tenant,
+    User,
+    utcnow,
+)
 from app.roles import PARTNER, TEAM_ROLES
 from app.services import audit, contracts, regions, request_states, tasks
 from app.services.calendars import response_due
@@ -40,18 +51,24 @@ from referral_rules.vocabulary import DOMAINS, OUTCOMES
 def open_referral(tenant: Tenant, request: SupportRequest, domain: str, target: Partner | Team,
                   *, due_date: dt.date, rule_ids: list[str], reason: str,
                   ruleset_version: str, actor: User | None = None,
-                  contract: Contract | None = None, held: bool = False) -> Referral:
+                  contract: Contract | None = None, held: bool = False,
+                  transferred_from: Referral | None = None,
+                  transfer: ContractTransfer | None = None) -> Referral:
     """Make a referral: sent at once, or, when it would share the resident's details with a
     partner without consent, proposed with a task to ask for consent. A partner's referral
     names the ``contract`` it is made under (``app.services.contracts`` chose both). A
     ``held`` referral (nobody contracted has room) stays proposed, with a task for the owning
-    team, until :mod:`app.services.capacity` releases it. The caller commits."""
+    team, until :mod:`app.services.capacity` releases it. A contract ``transfer`` names the
+    referral it takes over (``transferred_from``) and tells the resident itself. The caller
+    commits."""
     may_send = (not isinstance(target, Partner) or request.consent_share) and not held
     referral = Referral(
         tenant_id=tenant.id, request_id=request.id, domain=domain,
         target_team_id=target.id if isinstance(target, Team) else None,
         target_partner_id=target.id if isinstance(target, Partner) else None,
         contract_id=contract.id if contract is not None else None,
+        transferred_from_id=transferred_from.id if transferred_from is not None else None,
+        transfer_id=transfer.id if transfer is not None else None,
         state="sent" if may_send else "proposed", due_date=due_date, rule_ids=rule_ids,
         reason=reason, ruleset_version=ruleset_version, held_since=utcnow() if held else None)
     _mark_moments(referral, utcnow())
@@ -61,7 +78,7 @@ def open_referral(tenant: Tenant, request: SupportRequest, domain: str, target: 
                  object_id=referral.id, actor=actor, state=referral.state, domain=domain,
                  rule_ids=rule_ids, reason=reason if actor else None, held=held or None)
     if may_send:
-        notices.referral_sent(tenant, request, referral)
+        notices.referral_sent(tenant, request, referral, tell_resident=transfer is None)
         return referral
     with force_locale("nl"):
         if held and contract is not None:
@@ -103,9 +120,14 @@ def refer_by_hand(user: User, request: SupportRequest, domain: str, target: str,
     tenant = db.session.get(Tenant, request.tenant_id)
     assert tenant is not None
     contract, held, today = None, False, local_today()
+    # A question a contract transfer holds until consent goes under the successor's contract
+    # from the day it helps.
+    waiting = None
     if isinstance(chosen, Partner):
+        waiting = _awaiting_transfer_consent(request, domain, chosen)
         codes = contracts.place_codes(tenant, request.buurt_code, request.wijk_code)
-        contract = contracts.contract_for(chosen, codes, domain, today)
+        contract = contracts.contract_for(chosen, codes, domain,
+                                          max(today, waiting[1].on) if waiting else today)
         if contract is None:
             raise InvalidInput(_("%(partner)s has no contract for %(domain)s here today. "
                                  "Choose another organisation.", partner=chosen.name,
@@ -122,9 +144,47 @@ def refer_by_hand(user: User, request: SupportRequest, domain: str, target: str,
                              due_date=response_due(tenant, today, route_days=None,
                                                    ruleset_days=ruleset.default_deadline_days),
                              rule_ids=["manual"], reason=reason,
-                             ruleset_version=ruleset.version, actor=user)
+                             ruleset_version=ruleset.version, actor=user,
+                             transferred_from=waiting[0] if waiting else None)
+    if waiting is not None:
+        _take_over_after_consent(user, tenant, referral, *waiting)
     db.session.commit()
     return referral
+
+
+def _awaiting_transfer_consent(request: SupportRequest, domain: str, partner: Partner
+                      ) -> tuple[Referral, ContractTransfer, Task] | None:
+    """A live referral of the request for ``domain`` that a contract transfer to ``partner``
+    holds until the resident consents (an open ``transfer_consent`` task), if any."""
+    for task in request.tasks:
+        previous = db.session.get(Referral, task.referral_id) if task.referral_id else None
+        if (task.kind != "transfer_consent" or not tasks.is_open(task) or previous is None
+                or previous.domain != domain or previous.state not in LIVE_STATES):
+            continue
+        transfer = db.session.scalars(select(ContractTransfer).where(
+            ContractTransfer.tenant_id == request.tenant_id,
+            ContractTransfer.from_partner_id == previous.target_partner_id,
+            ContractTransfer.to_partner_id == partner.id)
+            .order_by(ContractTransfer.id.desc())).first()
+        if transfer is not None and previous.id in (transfer.held_ids or []):
+            return previous, transfer, task
+    return None
+
+
+def _take_over_after_consent(user: User, tenant: Tenant, referral: Referral, previous: Referral,
+                    transfer: ContractTransfer, task: Task) -> None:
+    """The resident consented, and the team referred the held question to the transfer's
+    successor: the new referral takes the old one over as the transfer's others do (the old
+    partner is asked for a handover note; the old referral ends when the new one is
+    accepted), and the consent task is done. The resident heard of the referral already."""
+    referral.transfer_id = transfer.id
+    referral.transfer = transfer
+    tasks.complete(task, user)
+    audit.record("referral.handover_started", tenant_id=tenant.id, object_type="referral",
+                 object_id=previous.id, actor=user, transfer_id=transfer.id,
+                 successor_id=referral.id, to_partner_id=transfer.to_partner_id,
+                 on=transfer.on.isoformat(), consent_given=True)
+    notices.referral_handover(tenant, referral.request, previous, referral)
 
 
 def referral_for(user: User, referral_id: int) -> Referral:
@@ -211,8 +271,30 @@ def accept(user: User, referral_id: int) -> Referral:
     referral = referral_for(user, referral_id)
     _move(referral, "accepted", user)
     _tell_owner(referral, "referral_accepted")
+    if referral.transferred_from_id is not None:
+        _end_predecessor(referral, user)
     db.session.commit()
     return referral
+
+
+def _end_predecessor(successor: Referral, actor: User) -> None:
+    """A contract transfer's ``successor`` was accepted: the referral it took over ends,
+    "referred on" when the old partner had it (completed, outcome ``doorverwezen``),
+    withdrawn when it still waited for the old partner's answer; nothing when it ended
+    meanwhile. The reason in the audit is "transferred"."""
+    predecessor = successor.transferred_from
+    assert predecessor is not None
+    if predecessor.state in ("accepted", "in_progress"):
+        _move(predecessor, "completed", actor, "transferred", outcome="doorverwezen")
+        predecessor.outcome = "doorverwezen"
+        with force_locale("nl"):
+            predecessor.outcome_note = _("Taken over by %(target)s (the contract ended).",
+                                         target=successor.target_name)
+    elif predecessor.state in ("sent", "proposed"):
+        _move(predecessor, "withdrawn", actor, "transferred")
+        with force_locale("nl"):
+            predecessor.state_reason = _("Taken over by %(target)s (the contract ended).",
+                                         target=successor.target_name)
 
 
 def required_reason(reason: str | None, missing: str) -> str:

@@ -460,6 +460,27 @@ def progression(page: Any, site: Site, workspace: Workspace, language: str) -> N
     assert page.locator("main td .visually-hidden").count() >= 1
 
 
+def contracts(page: Any, site: Site, workspace: Workspace, language: str) -> None:
+    """Every contract with its state, room and referrals; the link to transfer them."""
+    site.log_in(page, BELEID)
+    page.goto(url("contracts", language))
+    assert_every_table_is_named(page)
+
+
+def transfer(page: Any, site: Site, workspace: Workspace, language: str) -> None:
+    """The transfer of a partner's referrals to a successor: the form before the preview."""
+    site.log_in(page, BELEID)
+    page.goto(url("contracts/transfer", language))
+    assert page.locator("main form").count() >= 1
+
+
+def partner_services(page: Any, site: Site, workspace: Workspace, language: str) -> None:
+    """A partner's services, each with the form that says whether it has room."""
+    site.log_in(page, "schuldhulp@demo.wijkloket.example")
+    page.goto(f"/partner/services?{urlencode({'lang': language})}")
+    assert page.locator("main form").count() >= 1
+
+
 #: name (also the screenshot's) → how the page is reached.
 PAGES: dict[str, Scenario] = {
     "30-beleid-figures": figures,
@@ -476,6 +497,9 @@ PAGES: dict[str, Scenario] = {
     "41-beleid-statement-running-quarter": statement_of_a_running_quarter,
     "42-beleid-progression": progression,
     "43-beleid-progression-bad-period": bad_period("progression"),
+    "44-beleid-contracts": contracts,
+    "45-beleid-contract-transfer": transfer,
+    "46-partner-services": partner_services,
 }
 
 

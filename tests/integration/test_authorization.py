@@ -184,6 +184,9 @@ MATRIX = [
     ("POST", "/beleid/contracts/new", CONTRACTS),
     ("GET", "/beleid/contracts/{contract}", CONTRACTS),
     ("POST", "/beleid/contracts/{contract}", CONTRACTS),
+    # A contract that ends: team leads too transfer its open referrals (counts only).
+    ("GET", "/beleid/contracts/transfer", FIGURES),
+    ("POST", "/beleid/contracts/transfer", FIGURES),
     # Everyone with an account has their own account pages.
     ("GET", "/account", LOGGED_IN),
     ("GET", "/account/password", LOGGED_IN),
@@ -218,6 +221,8 @@ MATRIX = [
     ("POST", "/partner/referrals/{referral}/complete", {"partner_schuldhulp"}),
     ("POST", "/partner/referrals/{referral}/decline", {"partner_schuldhulp"}),
     ("POST", "/partner/referrals/{referral}/give-back", {"partner_schuldhulp"}),
+    # The old partner's handover note (here not handed over: refused on the content).
+    ("POST", "/partner/referrals/{referral}/handover-note", {"partner_schuldhulp"}),
     # The path to work: the owning team on the request, the receiver on a day-activities
     # referral (Schuldhulp's debt referral has none); a step is removed by its recorder only.
     ("POST", "/staff/requests/{ref}/progression", {"staff_noord", "lead_noord"}),

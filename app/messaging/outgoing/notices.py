@@ -44,7 +44,7 @@ def _receiver_link(referral: Referral) -> str:
 
 def _to_receiver(tenant: Tenant, request: SupportRequest, referral: Referral, event: str,
                  subject: str, template: str, *, name: str | None = None,
-                 data: dict[str, object] | None = None) -> None:
+                 data: dict[str, object] | None = None, **context: object) -> None:
     """A notice about a referral to whoever receives it: mail, and a webhook for partners.
 
     ``name`` makes the idempotency keys unique for events that happen more than once per
@@ -58,7 +58,7 @@ def _to_receiver(tenant: Tenant, request: SupportRequest, referral: Referral, ev
     if target.email:
         mail(tenant, target.email, event, f"referral-{referral.id}-{name}-email", subject,
               template, partner_id=target.id if is_partner else None, request=request,
-              referral=referral, target=target, link=link)
+              referral=referral, target=target, link=link, **context)
     if isinstance(target, Partner) and target.webhook_url:
         enqueue(
             tenant_id=tenant.id,
@@ -81,13 +81,31 @@ def _to_receiver(tenant: Tenant, request: SupportRequest, referral: Referral, ev
         )
 
 
-def referral_sent(tenant: Tenant, request: SupportRequest, referral: Referral) -> None:
-    """Tell the receiving partner (mail, webhook) or team (mail) about a new referral."""
+def referral_sent(tenant: Tenant, request: SupportRequest, referral: Referral, *,
+                  tell_resident: bool = True) -> None:
+    """Tell the receiving partner (mail, webhook) or team (mail) about a new referral, and
+    the resident who opted in (unless ``tell_resident`` is False: the caller tells them)."""
     with force_locale("nl"):
         _to_receiver(tenant, request, referral, "referral.sent",
                      _("New referral %(reference)s", reference=request.reference),
                      "mail/referral_sent.txt")
-    to_resident(tenant, request, "referred", referral)
+    if tell_resident:
+        to_resident(tenant, request, "referred", referral)
+
+
+def referral_handover(tenant: Tenant, request: SupportRequest, referral: Referral,
+                      successor: Referral) -> None:
+    """A contract transfer hands ``referral`` over to ``successor``'s partner: ask the old
+    partner for a handover note while it keeps the referral (mail, webhook)."""
+    with force_locale("nl"):
+        _to_receiver(tenant, request, referral, "referral.handover",
+                     _("Referral %(reference)s goes to another organisation",
+                       reference=request.reference),
+                     "mail/referral_handover.txt", name=f"handover-{successor.id}",
+                     successor=successor,
+                     data={"successor": successor.target_name,
+                           "from": successor.transfer.on.isoformat()
+                           if successor.transfer is not None else None})
 
 
 def referral_updated(tenant: Tenant, request: SupportRequest, referral: Referral,
@@ -175,6 +193,8 @@ _RESIDENT_SUBJECTS = {
                              reference=r.reference),
     "referred": lambda r: _("News about your question %(reference)s", reference=r.reference),
     "closed": lambda r: _("Your question %(reference)s is closed", reference=r.reference),
+    "transferred": lambda r: _("Another organisation will help you with your question "
+                               "%(reference)s", reference=r.reference),
     "question": lambda r: _("A question about your request %(reference)s",
                             reference=r.reference),
     "question_reminder": lambda r: _("Reminder: a question about your request %(reference)s",
