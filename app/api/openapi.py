@@ -211,6 +211,30 @@ def openapi_document() -> dict[str, Any]:
                         "request": {"type": "object", "description": "What the resident "
                                     "consented to share: for whom, age, life areas, "
                                     "description, priority, contact, coordinating team."},
+                        "taken_over_from": {
+                            "oneOf": [{"$ref": "#/components/schemas/Handover"},
+                                      {"type": "null"}],
+                            "description": "A contract transfer: the partner whose contract "
+                                           "ended, and its handover note for you."},
+                        "handed_over_to": {
+                            "oneOf": [{"$ref": "#/components/schemas/Handover"},
+                                      {"type": "null"}],
+                            "description": "A contract transfer: your contract ends and this "
+                                           "partner takes the referral over. Until it answers, "
+                                           "the referral stays yours and you may write "
+                                           "the handover note (PUT .../handover-note)."},
+                    },
+                },
+                "Handover": {
+                    "type": "object",
+                    "required": ["partner", "starts_on", "note", "note_at"],
+                    "properties": {
+                        "partner": {"type": "string"},
+                        "starts_on": {"type": ["string", "null"], "format": "date",
+                                      "description": "The new partner helps from this day."},
+                        "note": {"type": ["string", "null"]},
+                        "note_at": {"type": ["string", "null"], "format": "date-time"},
+                        "may_write_note": {"type": "boolean"},
                     },
                 },
             },
@@ -272,6 +296,26 @@ def openapi_document() -> dict[str, Any]:
             },
             **{f"/referrals/{{id}}/{action}": _action(action, summary, body)
                for action, summary, body in _ACTIONS},
+            "/referrals/{id}/handover-note": {
+                "put": {
+                    "summary": "Write or change the handover note for the partner that takes "
+                               "the referral over, until that partner answers",
+                    "parameters": [_ID],
+                    "requestBody": {"required": True, "content": {"application/json": {
+                        "schema": {"type": "object", "required": ["note"], "properties": {
+                            "note": {"type": "string", "maxLength": limits.NOTE_MAX}}}}}},
+                    "responses": {
+                        "200": {"description": "The referral with the note", "content": {
+                            "application/json": {"schema": {
+                                "$ref": "#/components/schemas/Referral"}}}},
+                        "403": _error_response("Not a partner's token"),
+                        "404": _error_response("Not this partner's referral"),
+                        "409": _error_response("Not handed over, or the new partner has "
+                                               "answered"),
+                        "422": _error_response("The note is empty or too long"),
+                    },
+                }
+            },
             "/services": {
                 "get": {
                     "summary": "The token's partner's services (its running and coming "

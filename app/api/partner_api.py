@@ -18,7 +18,7 @@ from app.extensions import db
 from app.lifecycle import REFERRAL_STATES
 from app.models import Contract, Referral
 from app.roles import PARTNER
-from app.services import capacity
+from app.services import capacity, transfers
 from app.services import referrals as referral_service
 from app.targets import referral_target_json
 
@@ -50,8 +50,33 @@ def _forbidden() -> tuple[dict[str, Any], int]:
     return {"error": "forbidden", "message": "This needs a partner's token."}, 403
 
 
-def referral_json(referral: Referral) -> dict[str, Any]:
-    """What a partner sees of a referral (the resident consented to share it)."""
+def _stamp(moment: dt.datetime | None) -> str | None:
+    return moment.isoformat() + "Z" if moment else None
+
+
+def _handover(other: Referral, successor: Referral) -> dict[str, Any]:
+    transfer = successor.transfer
+    return {"partner": other.target_name,
+            "starts_on": transfer.on.isoformat() if transfer else None,
+            "note": successor.handover_note, "note_at": _stamp(successor.handover_note_at)}
+
+
+def handover_json(referral: Referral, successor: Referral | None) -> dict[str, Any]:
+    """A contract transfer as the partner sees it: the successor reads whom it takes over
+    from and the old partner's note; the old partner reads to whom, from when, its note, and
+    whether it may still write it (until the successor answers)."""
+    previous = referral.transferred_from
+    return {
+        "taken_over_from": _handover(previous, referral) if previous is not None else None,
+        "handed_over_to": None if successor is None else {
+            **_handover(successor, successor),
+            "may_write_note": successor.state in transfers.WAITING_STATES},
+    }
+
+
+def referral_json(referral: Referral, successor: Referral | None = None) -> dict[str, Any]:
+    """What a partner sees of a referral (the resident consented to share it); ``successor``
+    is the referral that takes this one over in a contract transfer, if any."""
     row = referral.request
     return {
         "id": referral.id,
@@ -72,6 +97,7 @@ def referral_json(referral: Referral) -> dict[str, Any]:
                         "phone": row.contact_phone, "preferred": row.contact_preferred},
             "coordinating_team": row.owner_team.name,
         },
+        **handover_json(referral, successor),
     }
 
 
@@ -88,7 +114,8 @@ def list_referrals() -> Any:
                     "fields": {"state": [f"One of: {', '.join(REFERRAL_STATES)}."]}}, 422
         query = query.where(Referral.state == state)
     rows = db.session.scalars(query.order_by(Referral.due_date, Referral.id).limit(500)).all()
-    return {"referrals": [referral_json(row) for row in rows]}
+    successors = transfers.successors_of([row.id for row in rows])
+    return {"referrals": [referral_json(row, successors.get(row.id)) for row in rows]}
 
 
 @bp.get("/referrals/<int:referral_id>")
@@ -96,7 +123,19 @@ def get_referral(referral_id: int) -> Any:
     actor = _partner_actor()
     if actor is None:
         return _forbidden()
-    return referral_json(referral_service.referral_for(actor, referral_id))  # type: ignore[arg-type]
+    referral = referral_service.referral_for(actor, referral_id)  # type: ignore[arg-type]
+    return referral_json(referral, transfers.successor_of(referral))
+
+
+@bp.put("/referrals/<int:referral_id>/handover-note")
+def put_handover_note(referral_id: int) -> Any:
+    """The old partner writes (or changes) its note for the successor, until it answers."""
+    actor = _partner_actor()
+    if actor is None:
+        return _forbidden()
+    user: Any = actor
+    successor = transfers.add_handover_note(user, referral_id, _text(_body(), "note"))
+    return referral_json(referral_service.referral_for(user, referral_id), successor)
 
 
 def _body() -> dict[str, Any]:
@@ -129,7 +168,7 @@ def act_on_referral(referral_id: int, action: str) -> Any:
                                              _text(body, "note"))
     else:
         return {"error": "not_found", "message": f"Unknown action {action!r}."}, 404
-    return referral_json(referral)
+    return referral_json(referral, transfers.successor_of(referral))
 
 
 # --- Services and their capacity ---------------------------------------------------------------

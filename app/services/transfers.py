@@ -323,6 +323,15 @@ def successor_of(referral: Referral) -> Referral | None:
         Referral.transferred_from_id == referral.id).order_by(Referral.id.desc())).first()
 
 
+def successors_of(referral_ids: list[int]) -> dict[int, Referral]:
+    """The newest successor of each of ``referral_ids`` that has one, in one query."""
+    if not referral_ids:
+        return {}
+    rows = db.session.scalars(select(Referral).where(
+        Referral.transferred_from_id.in_(referral_ids)).order_by(Referral.id)).all()
+    return {row.transferred_from_id: row for row in rows if row.transferred_from_id}
+
+
 def may_write_note(referral: Referral) -> bool:
     """Whether the old partner can still write the handover note: the successor has not
     answered yet."""

@@ -447,3 +447,67 @@ def test_after_consent_the_team_refers_the_held_question_and_it_is_taken_over(wo
     referrals.accept(world["bank_user"], new.id)
     db.session.refresh(held)
     assert held.state == "completed" and held.outcome == "doorverwezen"
+
+
+# --- Through the partner API ----------------------------------------------------------------------
+
+def _api(client, token, method, path, json=None):
+    return client.open(f"/api/v1{path}", method=method, json=json,
+                       headers={"Authorization": f"Bearer {token}"})
+
+
+def test_through_the_api_the_old_partner_writes_the_note_and_the_successor_reads_it(
+        client, world):
+    old_token = factories.api_token(world["tenant"], partner=world["old"], name="oud")
+    new_token = factories.api_token(world["tenant"], partner=world["new"], name="nieuw")
+    db.session.commit()
+    old = world["referrals"]["accepted"]
+    before = _api(client, old_token, "GET", f"/referrals/{old.id}").json
+    assert before["handed_over_to"] is None and before["taken_over_from"] is None
+    _start(world)
+    successor = _successor(old)
+
+    listed = {row["id"]: row for row in _api(client, old_token, "GET", "/referrals").json[
+        "referrals"]}
+    assert listed[old.id]["handed_over_to"] == {
+        "partner": "Kredietbank Demodorp", "starts_on": world["on"].isoformat(),
+        "note": None, "note_at": None, "may_write_note": True}
+    assert listed[world["referrals"]["sent"].id]["handed_over_to"]["partner"] == \
+        "Kredietbank Demodorp"
+
+    written = _api(client, old_token, "PUT", f"/referrals/{old.id}/handover-note",
+                   json={"note": "Bel 's ochtends."})
+    assert written.status_code == 200, written.json
+    assert written.json["handed_over_to"]["note"] == "Bel 's ochtends."
+    assert written.json["state"] == "accepted"
+
+    seen = _api(client, new_token, "GET", f"/referrals/{successor.id}").json
+    assert seen["taken_over_from"]["partner"] == world["old"].name
+    assert seen["taken_over_from"]["note"] == "Bel 's ochtends."
+    assert seen["taken_over_from"]["note_at"].endswith("Z")
+    assert seen["handed_over_to"] is None
+    # The successor cannot write on it, nor find the old partner's referral.
+    assert _api(client, new_token, "PUT", f"/referrals/{successor.id}/handover-note",
+                json={"note": "x"}).status_code == 409
+    assert _api(client, new_token, "GET", f"/referrals/{old.id}").status_code == 404
+
+    assert _api(client, new_token, "POST", f"/referrals/{successor.id}/accept").status_code \
+        == 200
+    late = _api(client, old_token, "PUT", f"/referrals/{old.id}/handover-note",
+                json={"note": "Nog iets"})
+    assert late.status_code == 409
+
+
+def test_through_the_api_an_empty_note_is_refused_on_its_field(client, world):
+    token = factories.api_token(world["tenant"], partner=world["old"], name="oud")
+    db.session.commit()
+    _start(world)
+    old = world["referrals"]["sent"]
+    refused = _api(client, token, "PUT", f"/referrals/{old.id}/handover-note", json={})
+    assert refused.status_code == 422
+    assert "note" in refused.json["fields"]
+    assert _successor(old).handover_note is None
+    staff = factories.api_token(world["tenant"], name="balie")
+    db.session.commit()
+    assert _api(client, staff, "PUT", f"/referrals/{old.id}/handover-note",
+                json={"note": "x"}).status_code == 403
