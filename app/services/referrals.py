@@ -284,6 +284,7 @@ def _end_predecessor(successor: Referral, actor: User) -> None:
     meanwhile. The reason in the audit is "transferred"."""
     predecessor = successor.transferred_from
     assert predecessor is not None
+    told = predecessor.state in ("sent", "accepted", "in_progress")  # the partner has it
     if predecessor.state in ("accepted", "in_progress"):
         _move(predecessor, "completed", actor, "transferred", outcome="doorverwezen")
         predecessor.outcome = "doorverwezen"
@@ -295,6 +296,9 @@ def _end_predecessor(successor: Referral, actor: User) -> None:
         with force_locale("nl"):
             predecessor.state_reason = _("Taken over by %(target)s (the contract ended).",
                                          target=successor.target_name)
+    if told:
+        notices.referral_taken_over(db.session.get(Tenant, predecessor.tenant_id),
+                                    predecessor.request, predecessor, successor)
 
 
 def required_reason(reason: str | None, missing: str) -> str:

@@ -302,6 +302,11 @@ def test_when_the_successor_accepts_the_old_referral_ends_as_referred_on(world):
             AuditEvent.object_type == "referral", AuditEvent.object_id == old.id,
             AuditEvent.action == f"referral.{ended}"))
         assert event.reason == "transferred"
+        [told] = db.session.scalars(select(OutboxMessage).where(
+            OutboxMessage.event == "referral.taken_over",
+            OutboxMessage.idempotency_key.contains(f"referral-{old.id}-"))).all()
+        assert told.recipient == world["old"].email
+        assert "Kredietbank Demodorp" in told.payload["subject"]
     # Every successor answered and nothing waits for consent any more: a new transfer may
     # start (here nothing is left but the held one, whose task is still open).
     with pytest.raises(InvalidInput):

@@ -108,6 +108,18 @@ def referral_handover(tenant: Tenant, request: SupportRequest, referral: Referra
                            if successor.transfer is not None else None})
 
 
+def referral_taken_over(tenant: Tenant, request: SupportRequest, referral: Referral,
+                        successor: Referral) -> None:
+    """The successor of a contract transfer accepted: ``referral`` has ended at the old
+    partner, which no longer helps the resident (mail, webhook)."""
+    with force_locale("nl"):
+        _to_receiver(tenant, request, referral, "referral.taken_over",
+                     _("Referral %(reference)s is taken over by %(successor)s",
+                       reference=request.reference, successor=successor.target_name),
+                     "mail/referral_taken_over.txt", name=f"taken-over-{successor.id}",
+                     successor=successor, data={"successor": successor.target_name})
+
+
 def referral_updated(tenant: Tenant, request: SupportRequest, referral: Referral,
                      note_id: int, note: str) -> None:
     """The owning team shared a note: the receiver reads it in the portal (and webhook)."""
