@@ -21,7 +21,8 @@ from app.services.legal import local_today
 
 
 def _page(form: TransferForm, plan: transfers.Plan | None, status: int = 200) -> Any:
-    return render_template("beleid/transfer.html", form=form, plan=plan), status
+    return render_template("beleid/transfer.html", form=form, plan=plan,
+                           transfers=transfers.progress(_tenant().id)), status
 
 
 @bp.route("/contracts/transfer", methods=["GET", "POST"])

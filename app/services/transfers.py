@@ -35,7 +35,7 @@ from collections import Counter
 from dataclasses import dataclass
 
 from flask_babel import format_date
-from sqlalchemy import exists, select
+from sqlalchemy import exists, func, select
 
 from app.calendar import today as local_today
 from app.extensions import db
@@ -150,6 +150,55 @@ def running_transfer(tenant_id: int, partner_id: int,
                 and is_running(transfer):
             return transfer
     return None
+
+
+@dataclass(frozen=True)
+class Progress:
+    """How far a transfer is, in counts only: the successor's referrals it took on
+    (``taken_on``: accepted, started or done), still waits to answer (``waiting``), did not
+    take (``not_taken``: declined, expired, given back or withdrawn; the owning team has a
+    task); and the questions still waiting for the resident's consent (``consent``)."""
+
+    transfer: ContractTransfer
+    taken_on: int
+    waiting: int
+    not_taken: int
+    consent: int
+
+    @property
+    def running(self) -> bool:
+        return bool(self.waiting or self.consent)
+
+
+_TAKEN_ON = frozenset({"accepted", "in_progress", "completed"})
+
+
+def progress(tenant_id: int, limit: int = 50) -> list[Progress]:
+    """The tenant's newest transfers with their progress, in three queries."""
+    rows = list(db.session.scalars(select(ContractTransfer).where(
+        ContractTransfer.tenant_id == tenant_id).order_by(
+            ContractTransfer.started_at.desc(), ContractTransfer.id.desc()).limit(limit)))
+    if not rows:
+        return []
+    by_state: dict[int, Counter[str]] = {row.id: Counter() for row in rows}
+    for transfer_id, state, count in db.session.execute(
+            select(Referral.transfer_id, Referral.state, func.count())
+            .where(Referral.transfer_id.in_(by_state))
+            .group_by(Referral.transfer_id, Referral.state)):
+        by_state[transfer_id][state] = count
+    held = {held_id for row in rows for held_id in row.held_ids or ()}
+    asking = set(db.session.scalars(select(Task.referral_id).where(
+        Task.referral_id.in_(held), Task.kind == "transfer_consent",
+        Task.state == TASK_OPEN))) if held else set()
+    found = []
+    for row in rows:
+        states = by_state[row.id]
+        taken = sum(count for state, count in states.items() if state in _TAKEN_ON)
+        waiting = sum(count for state, count in states.items() if state in WAITING_STATES)
+        found.append(Progress(transfer=row, taken_on=taken, waiting=waiting,
+                              not_taken=sum(states.values()) - taken - waiting,
+                              consent=len(asking.intersection(row.held_ids or ()))))
+    return found
 
 
 def _ending_contract(partner: Partner, product: str | None) -> Contract | None:

@@ -29,7 +29,7 @@ from app.models import (
     Team,
     User,
 )
-from app.services import referrals, transfers
+from app.services import referrals, tasks, transfers
 from app.services.errors import Conflict, InvalidInput, NotFound
 from app.worker import process_batch
 from tests import factories
@@ -516,3 +516,39 @@ def test_through_the_api_an_empty_note_is_refused_on_its_field(client, world):
     db.session.commit()
     assert _api(client, staff, "PUT", f"/referrals/{old.id}/handover-note",
                 json={"note": "x"}).status_code == 403
+
+
+# --- Transfers so far -------------------------------------------------------------------------------
+
+def test_the_progress_of_a_transfer_counts_what_was_taken_on_waits_and_was_not(world):
+    assert transfers.progress(world["tenant"].id) == []
+    _start(world)
+    [first] = transfers.progress(world["tenant"].id)
+    assert (first.taken_on, first.waiting, first.not_taken, first.consent) == (0, 3, 0, 1)
+    assert first.running
+    made = world["referrals"]
+    referrals.accept(world["bank_user"], _successor(made["accepted"]).id)
+    referrals.decline(world["bank_user"], _successor(made["sent"]).id, "Geen plek")
+    [first] = transfers.progress(world["tenant"].id)
+    assert (first.taken_on, first.waiting, first.not_taken, first.consent) == (1, 1, 1, 1)
+    referrals.accept(world["bank_user"], _successor(made["in_progress"]).id)
+    [task] = db.session.scalars(select(Task).where(Task.kind == "transfer_consent")).all()
+
+    tasks.complete(task, _user(LEAD))
+    db.session.commit()
+    [first] = transfers.progress(world["tenant"].id)
+    assert (first.taken_on, first.waiting, first.not_taken, first.consent) == (2, 0, 1, 0)
+    assert not first.running
+    # Another municipality's transfers are not listed.
+    assert transfers.progress(factories.tenant().id) == []
+
+
+def test_the_transfer_page_lists_the_transfers_so_far_in_numbers(app, world):
+    _start(world)
+    client = app.test_client()
+    login(client, LEAD)
+    html = client.get("/beleid/contracts/transfer").get_data(as_text=True)
+    assert "Overdrachten tot nu toe" in html
+    assert "Kredietbank Demodorp" in html
+    for referral in world["referrals"].values():
+        assert referral.request.reference not in html
