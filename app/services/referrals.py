@@ -296,9 +296,9 @@ def _end_predecessor(successor: Referral, actor: User) -> None:
         with force_locale("nl"):
             predecessor.state_reason = _("Taken over by %(target)s (the contract ended).",
                                          target=successor.target_name)
-    if told:
-        notices.referral_taken_over(db.session.get(Tenant, predecessor.tenant_id),
-                                    predecessor.request, predecessor, successor)
+    tenant = db.session.get(Tenant, predecessor.tenant_id)
+    if told and tenant is not None:
+        notices.referral_taken_over(tenant, predecessor.request, predecessor, successor)
 
 
 def required_reason(reason: str | None, missing: str) -> str:

@@ -185,7 +185,8 @@ def progress(tenant_id: int, limit: int = 50) -> list[Progress]:
             select(Referral.transfer_id, Referral.state, func.count())
             .where(Referral.transfer_id.in_(by_state))
             .group_by(Referral.transfer_id, Referral.state)):
-        by_state[transfer_id][state] = count
+        if transfer_id is not None:
+            by_state[transfer_id][state] = count
     held = {held_id for row in rows for held_id in row.held_ids or ()}
     asking = set(db.session.scalars(select(Task.referral_id).where(
         Task.referral_id.in_(held), Task.kind == "transfer_consent",
