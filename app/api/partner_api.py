@@ -70,7 +70,7 @@ def handover_json(referral: Referral, successor: Referral | None) -> dict[str, A
         "taken_over_from": _handover(previous, referral) if previous is not None else None,
         "handed_over_to": None if successor is None else {
             **_handover(successor, successor),
-            "may_write_note": successor.state in transfers.WAITING_STATES},
+            "may_write_note": transfers.note_open(successor)},
     }
 
 
@@ -135,7 +135,8 @@ def put_handover_note(referral_id: int) -> Any:
         return _forbidden()
     user: Any = actor
     successor = transfers.add_handover_note(user, referral_id, _text(_body(), "note"))
-    return referral_json(referral_service.referral_for(user, referral_id), successor)
+    assert successor.transferred_from is not None  # the referral the note is written on
+    return referral_json(successor.transferred_from, successor)
 
 
 def _body() -> dict[str, Any]:

@@ -296,8 +296,8 @@ def _end_predecessor(successor: Referral, actor: User) -> None:
         with force_locale("nl"):
             predecessor.state_reason = _("Taken over by %(target)s (the contract ended).",
                                          target=successor.target_name)
-    tenant = db.session.get(Tenant, predecessor.tenant_id)
-    if told and tenant is not None:
+    tenant = db.session.get(Tenant, predecessor.tenant_id) if told else None
+    if tenant is not None:
         notices.referral_taken_over(tenant, predecessor.request, predecessor, successor)
 
 

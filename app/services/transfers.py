@@ -382,11 +382,16 @@ def successors_of(referral_ids: list[int]) -> dict[int, Referral]:
     return {row.transferred_from_id: row for row in rows if row.transferred_from_id}
 
 
+def note_open(successor: Referral) -> bool:
+    """Whether the old partner can still write its note for ``successor``: not answered."""
+    return successor.state in WAITING_STATES
+
+
 def may_write_note(referral: Referral) -> bool:
     """Whether the old partner can still write the handover note: the successor has not
     answered yet."""
     successor = successor_of(referral)
-    return successor is not None and successor.state in WAITING_STATES
+    return successor is not None and note_open(successor)
 
 
 def add_handover_note(user: User, referral_id: int, text: str | None) -> Referral:
@@ -408,7 +413,7 @@ def add_handover_note(user: User, referral_id: int, text: str | None) -> Referra
     successor = successor_of(referral)
     if successor is None:
         raise Conflict(_("This referral is not being handed over to another organisation."))
-    if successor.state not in WAITING_STATES:
+    if not note_open(successor):
         raise Conflict(_("%(partner)s has already answered the referral. The handover note "
                          "cannot be changed any more.", partner=successor.target_name))
     changed = successor.handover_note is not None
