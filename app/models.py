@@ -724,6 +724,9 @@ class ReferralFigure(Model):
               postgresql_where=text("sent_at IS NOT NULL"),
               sqlite_where=text("sent_at IS NOT NULL"),
               postgresql_include=list(REFERRAL_FIGURE_INCLUDE)),
+        # A partner's requests of a period, for the figures with a partner chosen.
+        Index("ix_referral_figure_partner", "tenant_id", "partner_id", "received_at",
+              postgresql_include=["request_id", "domain"]),
     )
 
     referral_id: Mapped[int] = mapped_column(

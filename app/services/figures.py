@@ -47,7 +47,6 @@ from sqlalchemy import (
     Select,
     and_,
     case,
-    exists,
     func,
     select,
 )
@@ -267,13 +266,25 @@ class _Query:
         self.start, self.end = day_start(wanted.start), day_start(wanted.end + dt.timedelta(days=1))
         #: The filter's referrals: of its requests, to its domain and partner.
         self.referral = [*self._groups(_R), *self._referral_conditions(_R)]
-        #: The filter's requests (with a domain or partner: those with such a referral).
-        self.request = self._groups(_F)
+        #: The filter's requests, but for a partner chosen (:meth:`requests`).
+        self._request = self._groups(_F)
         if wanted.domain:
-            self.request.append(has_bit(_F.referral_domains, DOMAIN_BITS[wanted.domain]))
-        if wanted.partner_id is not None:
-            self.request.append(exists().where(_R.request_id == _F.request_id,
-                                               *self._referral_conditions(_R)))
+            self._request.append(has_bit(_F.referral_domains, DOMAIN_BITS[wanted.domain]))
+
+    def requests(self, *, in_period: bool) -> list[ColumnElement[bool]]:
+        """The conditions choosing the filter's requests (with a domain or partner: those
+        with such a referral) for a count of requests received before the period's end
+        (every count here: nothing happens to a request before it is received), and from
+        its start when ``in_period``. A partner's requests are chosen from its referrals'
+        rows by their request's receipt, one range of their index (tenant, partner,
+        received), not by a semi-join with every referral the partner ever had."""
+        if self.wanted.partner_id is None:
+            return self._request
+        received = (self.in_period(_R.received_at) if in_period
+                    else _R.received_at < self.end)
+        return [*self._request, _F.request_id.in_(
+            select(_R.request_id).where(_R.tenant_id == self.tenant_id,
+                                        *self._referral_conditions(_R), received))]
 
     def _groups(self, rows: Any) -> list[ColumnElement[bool]]:
         """The conditions on the groups a request counts in, on either kind of row."""
@@ -320,7 +331,7 @@ class _Query:
             select(Task.kind, func.count(func.distinct(Task.request_id)))
             .join(_F, _F.request_id == Task.request_id)
             .where(Task.tenant_id == self.tenant_id, Task.kind.in_(kinds),
-                   self.in_period(Task.created_at), *self.request)
+                   self.in_period(Task.created_at), *self.requests(in_period=False))
             .group_by(Task.kind)).all()
         return {kind: count for kind, count in rows}
 
@@ -345,7 +356,7 @@ def _received(query: _Query) -> _Received:
                func.count(case((_F.no_fixed_address.is_(True), 1))),
                *(func.count(case((has_bit(_F.life_areas, bit), 1)))
                  for bit in LIFE_AREA_BITS.values()))
-        .where(*query.request, query.received)
+        .where(*query.requests(in_period=True), query.received)
         .group_by(_F.wijk_code, _F.buurt_code, _F.channel, _F.age_band)).all()
     received = _Received(Counter(), Counter(), Counter(), Counter(), Counter(), 0)
     no_fixed_address = 0
@@ -433,7 +444,7 @@ def _durations(query: _Query) -> Select[*tuple[Any, ...]]:
                        _F.first_referral_seconds.label("first_referral"),
                        _F.first_acceptance_seconds.label("first_acceptance"),
                        _F.closure_seconds.label("closure"))
-                .where(*query.request, query.received))
+                .where(*query.requests(in_period=True), query.received))
     firsts = (select(_R.request_id.label("request_id"),
                      func.min(_R.sent_at).label("sent"),
                      func.min(_R.accepted_at).label("accepted"))
@@ -445,7 +456,7 @@ def _durations(query: _Query) -> Select[*tuple[Any, ...]]:
         seconds_between(_F.received_at, firsts.c.accepted).label("first_acceptance"),
         _F.closure_seconds.label("closure"))
         .outerjoin(firsts, firsts.c.request_id == _F.request_id)
-        .where(*query.request, query.received))
+        .where(*query.requests(in_period=True), query.received))
 
 
 # --- The tables ------------------------------------------------------------------------------
@@ -534,14 +545,15 @@ def _replace_cell(table: Table, row: int, figure: Figure) -> Table:
 
 
 def _requests_table(query: _Query, rules: Rules) -> Table:
-    def count(*conditions: ColumnElement[bool]) -> Any:
-        return select(func.count()).where(*query.request, *conditions).scalar_subquery()
+    def count(*conditions: ColumnElement[bool], in_period: bool = False) -> Any:
+        return select(func.count()).where(*query.requests(in_period=in_period),
+                                          *conditions).scalar_subquery()
 
     # Open at the end: received before it and not closed by then, that is still open now
     # or closed after it; each count reads one index (the open and the closed rows').
     before_end = _F.received_at < query.end
     received, closed_count, open_now, closed_after = db.session.execute(select(
-        count(query.received), count(_F.closed_at.is_not(None), query.in_period(_F.closed_at)),
+        count(query.received, in_period=True), count(_F.closed_at.is_not(None), query.in_period(_F.closed_at)),
         count(_F.closed_at.is_(None), before_end),
         count(_F.closed_at.is_not(None), _F.closed_at >= query.end, before_end))).one()
     still_open = open_now + closed_after

@@ -6,6 +6,7 @@ from __future__ import annotations
 import datetime as dt
 import io
 import re
+from dataclasses import replace
 
 import pytest
 from odf.opendocument import load
@@ -193,6 +194,47 @@ def test_the_filters_narrow_every_figure(app, known):
                                                   end=dt.date(2026, 9, 30)))
     assert _cell(outside, "requests", "received").status is Status.SMALL
     assert _cell(outside, "requests", "open").value == 15  # still open after June
+
+
+def test_a_partner_chosen_counts_its_requests_received_before_the_period(app, demo):
+    """The partner's requests come from its referrals' rows by their receipt: those received
+    before the period still count when they close in it, stay open at its end, or get a
+    task in it; the partner's requests that closed before it, and other requests, do not.
+    Ten of each, so that every number is shown."""
+    noord = _team("noord")
+    schuldhulp = db.session.scalar(select(Partner).where(Partner.key == "schuldhulp"))
+    june = dt.datetime(2026, 6, 5, 9, 0)
+
+    def made(created_at: dt.datetime, *, to_partner: bool = True, **fields):
+        made = []
+        for _k in range(10):
+            request = factories.support_request(
+                noord, created_at=created_at, wijk_code="WK999901", buurt_code="BU99990101",
+                age=40, life_areas=["geld"], **fields)
+            if to_partner:
+                factories.referral(request, "schulden", schuldhulp, state="accepted",
+                                   created_at=created_at, sent_at=created_at)
+            made.append(request)
+        return made
+
+    closed_in_june = made(MAY, status="closed", closed_at=june + 5 * DAY)
+    made(MAY)  # still open
+    made(MAY, status="closed", closed_at=MAY + 6 * DAY)  # closed before the period
+    made(MAY, to_partner=False)  # not referred to the partner
+    made(june)  # received in the period
+    for request in closed_in_june:
+        factories.task(request, figures.TRANSITION_TASK, created_at=june)
+    db.session.commit()
+    june_only = FigureFilter(start=dt.date(2026, 6, 1), end=dt.date(2026, 6, 30),
+                             partner_id=schuldhulp.id)
+    result = figures.figures(demo, june_only)
+    # Received: the one district's row (the total is hidden: the other rows are empty).
+    assert _cell(result, "areas", "WK999901").value == 10
+    assert _cell(result, "requests", "closed").value == 10
+    assert _cell(result, "requests", "open").value == 20
+    assert _cell(result, "situations", "transition_18").value == 10
+    everyone = figures.figures(demo, replace(june_only, partner_id=None))
+    assert _cell(everyone, "requests", "open").value == 30
 
 
 def test_a_filter_that_isolates_one_person_shows_no_number(app, known):
