@@ -491,7 +491,10 @@ class Referral(Model):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     tenant_id: Mapped[int] = mapped_column(ForeignKey("tenant.id"), index=True)
-    request_id: Mapped[int] = mapped_column(ForeignKey("support_request.id"), index=True)
+    # active_history: moving a referral that was expired still knows the request it left,
+    # whose figure rows must be written again (app.services.request_figures).
+    request_id: Mapped[int] = mapped_column(ForeignKey("support_request.id"), index=True,
+                                            active_history=True)
     domain: Mapped[str] = mapped_column(String(32))
     target_team_id: Mapped[int | None] = mapped_column(ForeignKey("team.id"), index=True)
     target_partner_id: Mapped[int | None] = mapped_column(ForeignKey("partner.id"), index=True)
@@ -690,6 +693,49 @@ class RequestFigure(Model):
     request_id: Mapped[int] = mapped_column(
         ForeignKey("support_request.id", ondelete="CASCADE"), primary_key=True,
         autoincrement=False)
+    tenant_id: Mapped[int] = mapped_column(ForeignKey("tenant.id"))
+    received_at: Mapped[dt.datetime] = mapped_column(DateTime)
+    closed_at: Mapped[dt.datetime | None] = mapped_column(DateTime)
+    wijk_code: Mapped[str | None] = mapped_column(String(12))
+    buurt_code: Mapped[str | None] = mapped_column(String(12))
+    channel: Mapped[str] = mapped_column(String(16))
+    age_band: Mapped[str] = mapped_column(String(16))
+    team_id: Mapped[int] = mapped_column(Integer)
+    no_fixed_address: Mapped[bool] = mapped_column(Boolean)
+    life_areas: Mapped[int] = mapped_column(Integer)
+    referral_domains: Mapped[int] = mapped_column(Integer)
+    feedback: Mapped[str | None] = mapped_column(String(8))
+    first_contact_seconds: Mapped[float | None] = mapped_column(Float)
+    first_referral_seconds: Mapped[float | None] = mapped_column(Float)
+    first_acceptance_seconds: Mapped[float | None] = mapped_column(Float)
+    closure_seconds: Mapped[float | None] = mapped_column(Float)
+
+
+class PartnerRequestFigure(Model):
+    """A request as the figures count it for one partner it was referred to: the columns of
+    its :class:`RequestFigure`, but the times to the first referral sent and accepted are
+    those of its referrals to this partner. One row per request and partner, kept with the
+    request's rows by :mod:`app.services.request_figures`, so that the figures with a
+    partner chosen read one range of rows, not every referral the partner ever had."""
+
+    __tablename__ = "partner_request_figure"
+    __table_args__ = (
+        Index("ix_partner_request_figure_received", "tenant_id", "partner_id", "received_at",
+              postgresql_include=list(FIGURE_RECEIVED_INCLUDE)),
+        Index("ix_partner_request_figure_closed", "tenant_id", "partner_id", "closed_at",
+              postgresql_where=text("closed_at IS NOT NULL"),
+              sqlite_where=text("closed_at IS NOT NULL"),
+              postgresql_include=list(FIGURE_CLOSED_INCLUDE)),
+        Index("ix_partner_request_figure_open", "tenant_id", "partner_id", "received_at",
+              postgresql_where=text("closed_at IS NULL"),
+              sqlite_where=text("closed_at IS NULL"),
+              postgresql_include=list(FIGURE_GROUPS)),
+    )
+
+    request_id: Mapped[int] = mapped_column(
+        ForeignKey("support_request.id", ondelete="CASCADE"), primary_key=True,
+        autoincrement=False)
+    partner_id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
     tenant_id: Mapped[int] = mapped_column(ForeignKey("tenant.id"))
     received_at: Mapped[dt.datetime] = mapped_column(DateTime)
     closed_at: Mapped[dt.datetime | None] = mapped_column(DateTime)

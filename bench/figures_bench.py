@@ -185,15 +185,16 @@ def main() -> None:
         from app.services import request_figures
 
         started = time.perf_counter()
-        requests, referrals = request_figures.rebuild(db.session)
+        requests, referrals, partners = request_figures.rebuild(db.session)
         db.session.commit()
-        print(f"  figure rows        {requests:>10,} requests, {referrals:,} referrals "
-              f"{time.perf_counter() - started:6.1f} s")
+        print(f"  figure rows        {requests:>10,} requests, {referrals:,} referrals, "
+              f"{partners:,} partner rows {time.perf_counter() - started:6.1f} s")
     import psycopg
 
     with psycopg.connect(conninfo, autocommit=True) as conn:
         conn.execute("VACUUM ANALYZE request_figure")
         conn.execute("VACUUM ANALYZE referral_figure")
+        conn.execute("VACUUM ANALYZE partner_request_figure")
     warm = make_app(args.database_url)
     warm.test_client_class = IsolatedClient
 

@@ -44,6 +44,7 @@ def rebuild_command(slug: str | None) -> None:
     from app.services.request_figures import rebuild
 
     tenant_id = tenant_by_slug(slug).id if slug else None
-    requests, referrals = rebuild(db.session(), tenant_id)
+    requests, referrals, partners = rebuild(db.session(), tenant_id)
     db.session.commit()
-    click.echo(f"Wrote {requests} request rows and {referrals} referral rows.")
+    click.echo(f"Wrote {requests} request rows, {referrals} referral rows and {partners} "
+               "partner rows.")

@@ -59,6 +59,7 @@ from app.lifecycle import REFERRAL_STATES
 from app.models import (
     Area,
     Partner,
+    PartnerRequestFigure,
     ReferralFigure,
     RequestFigure,
     Task,
@@ -251,10 +252,11 @@ def exported(user: User, wanted: FigureFilter, table: str, file_format: str) -> 
 
 # --- The queries -----------------------------------------------------------------------------
 
-#: The rows read: one per request and one per referral, kept by
-#: :mod:`app.services.request_figures`; a referral's row carries its request's groups.
+#: The rows read: one per request, one per referral and one per request and partner, kept
+#: by :mod:`app.services.request_figures`; a referral's row carries its request's groups.
 _F = RequestFigure
 _R = ReferralFigure
+_P = PartnerRequestFigure
 
 
 class _Query:
@@ -266,19 +268,25 @@ class _Query:
         self.start, self.end = day_start(wanted.start), day_start(wanted.end + dt.timedelta(days=1))
         #: The filter's referrals: of its requests, to its domain and partner.
         self.referral = [*self._groups(_R), *self._referral_conditions(_R)]
-        #: The filter's requests, but for a partner chosen (:meth:`requests`).
-        self._request = self._groups(_F)
+        #: The request rows read: with a partner chosen (and no domain), the partner's rows,
+        #: which have its requests with the times of its referrals; else one per request.
+        self.partner_rows = wanted.partner_id is not None and not wanted.domain
+        self.rows: Any = _P if self.partner_rows else _F
+        #: The filter's requests, but for a partner and a domain chosen (:meth:`requests`).
+        self._request = self._groups(self.rows)
+        if self.partner_rows:
+            self._request.append(_P.partner_id == wanted.partner_id)
         if wanted.domain:
             self._request.append(has_bit(_F.referral_domains, DOMAIN_BITS[wanted.domain]))
 
     def requests(self, *, in_period: bool) -> list[ColumnElement[bool]]:
-        """The conditions choosing the filter's requests (with a domain or partner: those
-        with such a referral) for a count of requests received before the period's end
-        (every count here: nothing happens to a request before it is received), and from
-        its start when ``in_period``. A partner's requests are chosen from its referrals'
-        rows by their request's receipt, one range of their index (tenant, partner,
-        received), not by a semi-join with every referral the partner ever had."""
-        if self.wanted.partner_id is None:
+        """The conditions on :attr:`rows` choosing the filter's requests (with a domain or
+        partner: those with such a referral) for a count of requests received before the
+        period's end (every count here: nothing happens to a request before it is
+        received), and from its start when ``in_period``. With a partner and a domain
+        chosen, the requests are chosen from the partner's referral rows in that domain by
+        their request's receipt: one range of their index (tenant, partner, received)."""
+        if self.wanted.partner_id is None or self.partner_rows:
             return self._request
         received = (self.in_period(_R.received_at) if in_period
                     else _R.received_at < self.end)
@@ -323,13 +331,13 @@ class _Query:
 
     @property
     def received(self) -> ColumnElement[bool]:
-        return self.in_period(_F.received_at)
+        return self.in_period(self.rows.received_at)
 
     def count_tasks(self, kinds: Sequence[str]) -> dict[str, int]:
         """Per kind, the requests of the filter with a task of that kind made in the period."""
         rows = db.session.execute(
             select(Task.kind, func.count(func.distinct(Task.request_id)))
-            .join(_F, _F.request_id == Task.request_id)
+            .join(self.rows, self.rows.request_id == Task.request_id)
             .where(Task.tenant_id == self.tenant_id, Task.kind.in_(kinds),
                    self.in_period(Task.created_at), *self.requests(in_period=False))
             .group_by(Task.kind)).all()
@@ -351,13 +359,14 @@ class _Received:
 def _received(query: _Query) -> _Received:
     """One pass over the period's requests, grouped by neighbourhood, district, channel and
     age band (a few thousand groups at most); the breakdowns are sums over those groups."""
+    read = query.rows
     rows = db.session.execute(
-        select(_F.wijk_code, _F.buurt_code, _F.channel, _F.age_band, func.count(),
-               func.count(case((_F.no_fixed_address.is_(True), 1))),
-               *(func.count(case((has_bit(_F.life_areas, bit), 1)))
+        select(read.wijk_code, read.buurt_code, read.channel, read.age_band, func.count(),
+               func.count(case((read.no_fixed_address.is_(True), 1))),
+               *(func.count(case((has_bit(read.life_areas, bit), 1)))
                  for bit in LIFE_AREA_BITS.values()))
         .where(*query.requests(in_period=True), query.received)
-        .group_by(_F.wijk_code, _F.buurt_code, _F.channel, _F.age_band)).all()
+        .group_by(read.wijk_code, read.buurt_code, read.channel, read.age_band)).all()
     received = _Received(Counter(), Counter(), Counter(), Counter(), Counter(), 0)
     no_fixed_address = 0
     for wijk, buurt, channel, age_band, count, without_address, *areas in rows:
@@ -438,12 +447,14 @@ def distributions(durations: Select[*tuple[Any, ...]]) -> dict[str, Distribution
 def _durations(query: _Query) -> Select[*tuple[Any, ...]]:
     """Per received request of the filter, the seconds from receipt to its first contact, its
     first referral sent and accepted, and its closure: as stored, or (with a filter of
-    referrals) the first of the filter's referrals."""
-    if not query.by_referral:
-        return (select(_F.first_contact_seconds.label("first_contact"),
-                       _F.first_referral_seconds.label("first_referral"),
-                       _F.first_acceptance_seconds.label("first_acceptance"),
-                       _F.closure_seconds.label("closure"))
+    referrals) the first of the filter's referrals (a partner's rows have those of its
+    referrals)."""
+    if not query.by_referral or query.partner_rows:
+        read = query.rows
+        return (select(read.first_contact_seconds.label("first_contact"),
+                       read.first_referral_seconds.label("first_referral"),
+                       read.first_acceptance_seconds.label("first_acceptance"),
+                       read.closure_seconds.label("closure"))
                 .where(*query.requests(in_period=True), query.received))
     firsts = (select(_R.request_id.label("request_id"),
                      func.min(_R.sent_at).label("sent"),
@@ -551,11 +562,13 @@ def _requests_table(query: _Query, rules: Rules) -> Table:
 
     # Open at the end: received before it and not closed by then, that is still open now
     # or closed after it; each count reads one index (the open and the closed rows').
-    before_end = _F.received_at < query.end
+    read = query.rows
+    before_end = read.received_at < query.end
     received, closed_count, open_now, closed_after = db.session.execute(select(
-        count(query.received, in_period=True), count(_F.closed_at.is_not(None), query.in_period(_F.closed_at)),
-        count(_F.closed_at.is_(None), before_end),
-        count(_F.closed_at.is_not(None), _F.closed_at >= query.end, before_end))).one()
+        count(query.received, in_period=True),
+        count(read.closed_at.is_not(None), query.in_period(read.closed_at)),
+        count(read.closed_at.is_(None), before_end),
+        count(read.closed_at.is_not(None), read.closed_at >= query.end, before_end))).one()
     still_open = open_now + closed_after
     rows = (Row("received", _("Received in the period"), (_single(received, rules),)),
             Row("closed", _("Closed in the period"), (_single(closed_count, rules),)),

@@ -8,11 +8,15 @@ to the first contact, the first referral sent, the first referral accepted and c
 year of figures reads a few tens of thousands of these instead of the wide requests with
 their referrals (``docs/benchmarks.md``: the figures bench). Beside it, one row per
 referral of such a request: its moments, state, domain and partner, and its request's
-groups, so that the referrals of a filter are counted without joining the requests. On
+groups, so that the referrals of a filter are counted without joining the requests. And
+one row per request and partner it was referred to (:func:`partner_facts`): the request's
+row with the times to that partner's first referral, so that the figures with a partner
+chosen read that partner's rows only (``docs/benchmarks.md``: the partner filter). On
 PostgreSQL their indexes carry the columns the figures read (``INCLUDE``), so a period's
 figures are index-only scans.
 
-**How they stay right.** :func:`facts` and :func:`referral_facts` are the one definition
+**How they stay right.** :func:`facts`, :func:`referral_facts` and :func:`partner_facts`
+are the one definition
 of each kind of row, as SQL over the requests and their referrals. After every flush of a
 session that added, changed or deleted a request or a referral, the rows of the requests
 concerned (for a referral moved to another request: both requests) are written again from
@@ -54,7 +58,13 @@ from sqlalchemy import (
 from sqlalchemy.engine import Connection
 from sqlalchemy.orm import Session
 
-from app.models import Referral, ReferralFigure, RequestFigure, SupportRequest
+from app.models import (
+    PartnerRequestFigure,
+    Referral,
+    ReferralFigure,
+    RequestFigure,
+    SupportRequest,
+)
 from app.sql import seconds_between
 from referral_rules.vocabulary import AGE_BANDS, DOMAINS, LIFE_AREAS
 
@@ -70,6 +80,7 @@ _COLUMNS = ("request_id", "tenant_id", "received_at", "closed_at", "wijk_code", 
             "channel", "age_band", "team_id", "no_fixed_address", "life_areas",
             "referral_domains", "feedback", "first_contact_seconds", "first_referral_seconds",
             "first_acceptance_seconds", "closure_seconds")
+_PARTNER_COLUMNS = ("partner_id", *_COLUMNS)
 _REFERRAL_COLUMNS = ("referral_id", "request_id", "tenant_id", "created_at", "sent_at",
                      "accepted_at", "state", "domain", "partner_id", "received_at", "wijk_code",
                      "buurt_code", "channel", "age_band", "team_id", "life_areas")
@@ -142,16 +153,42 @@ def referral_facts(requests: ColumnElement[bool], referrals: ColumnElement[bool]
         .where(requests, referrals, SupportRequest.merged_into_id.is_(None)))
 
 
+def partner_facts(requests: ColumnElement[bool], referrals: ColumnElement[bool]
+                  ) -> Select[*tuple[Any, ...]]:
+    """The partner rows (:class:`app.models.PartnerRequestFigure`) of the requests
+    ``requests`` selects: one per request and partner it has a referral to, as
+    :func:`facts` gives its request's row, but with the times to the first referral sent
+    and accepted of its referrals to that partner."""
+    request = facts(requests, referrals).subquery()
+    firsts = (select(Referral.request_id.label("request_id"),
+                     Referral.target_partner_id.label("partner_id"),
+                     func.min(Referral.sent_at).label("sent"),
+                     func.min(Referral.accepted_at).label("accepted"))
+              .where(referrals, Referral.target_partner_id.is_not(None))
+              .group_by(Referral.request_id, Referral.target_partner_id).subquery())
+    by_name: dict[str, Any] = dict(zip(_COLUMNS, request.c, strict=True))
+    received = by_name["received_at"]
+    by_name["first_referral_seconds"] = seconds_between(received, firsts.c.sent)
+    by_name["first_acceptance_seconds"] = seconds_between(received, firsts.c.accepted)
+    return (select(firsts.c.partner_id, *(by_name[name] for name in _COLUMNS))
+            .join(firsts, firsts.c.request_id == by_name["request_id"]))
+
+
 def _write(connection: Connection, ids: list[int]) -> None:
     # A referral moved from another request: that request is among ``ids`` too
     # (:func:`_concerned`), so its old row goes here.
     connection.execute(delete(ReferralFigure).where(ReferralFigure.request_id.in_(ids)))
+    connection.execute(delete(PartnerRequestFigure).where(
+        PartnerRequestFigure.request_id.in_(ids)))
     connection.execute(delete(RequestFigure).where(RequestFigure.request_id.in_(ids)))
     connection.execute(insert(RequestFigure).from_select(
         _COLUMNS, facts(SupportRequest.id.in_(ids), Referral.request_id.in_(ids))))
     connection.execute(insert(ReferralFigure).from_select(
         _REFERRAL_COLUMNS,
         referral_facts(SupportRequest.id.in_(ids), Referral.request_id.in_(ids))))
+    connection.execute(insert(PartnerRequestFigure).from_select(
+        _PARTNER_COLUMNS,
+        partner_facts(SupportRequest.id.in_(ids), Referral.request_id.in_(ids))))
 
 
 def refresh(connection: Connection, request_ids: Iterable[int]) -> None:
@@ -190,10 +227,17 @@ def rebuild_referrals(session: Session, tenant_id: int | None = None) -> int:
     return _rebuild(session, ReferralFigure, _REFERRAL_COLUMNS, referral_facts, tenant_id)
 
 
-def rebuild(session: Session, tenant_id: int | None = None) -> tuple[int, int]:
-    """Write every request and referral row of ``tenant_id`` (None: of every tenant) again;
-    returns how many of each there are. The caller commits."""
-    return rebuild_requests(session, tenant_id), rebuild_referrals(session, tenant_id)
+def rebuild_partners(session: Session, tenant_id: int | None = None) -> int:
+    """Write every partner row (:class:`PartnerRequestFigure`) of ``tenant_id`` again;
+    returns how many there are. The caller commits."""
+    return _rebuild(session, PartnerRequestFigure, _PARTNER_COLUMNS, partner_facts, tenant_id)
+
+
+def rebuild(session: Session, tenant_id: int | None = None) -> tuple[int, int, int]:
+    """Write every request, referral and partner row of ``tenant_id`` (None: of every
+    tenant) again; returns how many there are of each. The caller commits."""
+    return (rebuild_requests(session, tenant_id), rebuild_referrals(session, tenant_id),
+            rebuild_partners(session, tenant_id))
 
 
 def differences(session: Session, tenant_id: int | None = None) -> list[int]:
@@ -203,8 +247,9 @@ def differences(session: Session, tenant_id: int | None = None) -> list[int]:
     requests, referrals = _of_tenant(tenant_id)
     pairs = []
     for model, columns, definition, id_column in (
-            (RequestFigure, _COLUMNS, facts, 0), (ReferralFigure, _REFERRAL_COLUMNS,
-                                                  referral_facts, 1)):
+            (RequestFigure, _COLUMNS, facts, 0),
+            (ReferralFigure, _REFERRAL_COLUMNS, referral_facts, 1),
+            (PartnerRequestFigure, _PARTNER_COLUMNS, partner_facts, 1)):
         stored = select(*(getattr(model, name) for name in columns))
         if tenant_id is not None:
             stored = stored.where(model.tenant_id == tenant_id)
@@ -241,5 +286,5 @@ def _after_flush(session: Session, _context: Any) -> None:
 
 
 __all__ = ["DOMAIN_BITS", "LIFE_AREA_BITS", "UNKNOWN_AGE", "age_band_of", "differences",
-           "facts", "has_bit", "rebuild", "rebuild_referrals", "rebuild_requests",
-           "referral_facts", "refresh"]
+           "facts", "has_bit", "partner_facts", "rebuild", "rebuild_partners",
+           "rebuild_referrals", "rebuild_requests", "referral_facts", "refresh"]

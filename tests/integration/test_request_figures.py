@@ -8,7 +8,15 @@ import datetime as dt
 from sqlalchemy import func, select, update
 
 from app.extensions import db
-from app.models import Partner, Referral, ReferralFigure, RequestFigure, SupportRequest, Team
+from app.models import (
+    Partner,
+    PartnerRequestFigure,
+    Referral,
+    ReferralFigure,
+    RequestFigure,
+    SupportRequest,
+    Team,
+)
 from app.services import request_figures
 from tests import factories
 
@@ -145,12 +153,53 @@ def test_the_check_finds_a_referral_changed_past_the_session(app, demo):
                        .values(state="declined").execution_options(synchronize_session=False))
     db.session.commit()
     assert request_figures.differences(db.session) == [request.id]
-    assert request_figures.rebuild(db.session) == (db.session.scalar(
-        select(func.count()).select_from(RequestFigure)), db.session.scalar(
-        select(func.count()).select_from(ReferralFigure)))
+    assert request_figures.rebuild(db.session) == tuple(
+        db.session.scalar(select(func.count()).select_from(model))
+        for model in (RequestFigure, ReferralFigure, PartnerRequestFigure))
     db.session.commit()
     assert _referral_row(referral.id).state == "declined"
     assert request_figures.differences(db.session) == []
+
+
+def test_a_request_has_one_partner_row_per_partner_with_that_partners_first_times(app, demo):
+    """Two referrals to one partner and one to another: two partner rows, each with the
+    times of its own partner's first referral; a referral moved away takes its row along,
+    and a referral's change past the session is found by the check."""
+    noord = db.session.scalar(select(Team).where(Team.key == "noord"))
+    schuldhulp = db.session.scalar(select(Partner).where(Partner.key == "schuldhulp"))
+    other = db.session.scalar(select(Partner).where(Partner.id != schuldhulp.id))
+    request = factories.support_request(noord, created_at=MAY)
+    factories.referral(request, "schulden", schuldhulp, state="accepted", created_at=MAY,
+                       sent_at=MAY + 3 * DAY, accepted_at=MAY + 5 * DAY)
+    factories.referral(request, "schulden", schuldhulp, state="sent", created_at=MAY,
+                       sent_at=MAY + DAY)
+    moved = factories.referral(request, "wmo", other, state="sent", created_at=MAY,
+                               sent_at=MAY + 2 * DAY)
+    factories.referral(request, "wijkteam", noord, state="sent", created_at=MAY)  # a team
+    db.session.commit()
+
+    def rows() -> dict[int, PartnerRequestFigure]:
+        db.session.expire_all()
+        return {row.partner_id: row for row in db.session.scalars(
+            select(PartnerRequestFigure).where(PartnerRequestFigure.request_id == request.id))}
+
+    found = rows()
+    assert set(found) == {schuldhulp.id, other.id}
+    assert found[schuldhulp.id].first_referral_seconds == DAY.total_seconds()
+    assert found[schuldhulp.id].first_acceptance_seconds == 5 * DAY.total_seconds()
+    assert found[other.id].first_referral_seconds == 2 * DAY.total_seconds()
+    assert found[other.id].first_acceptance_seconds is None
+    assert found[other.id].channel == _row(request.id).channel
+    second = factories.support_request(noord, created_at=MAY)
+    moved.request_id = second.id
+    db.session.commit()
+    assert set(rows()) == {schuldhulp.id}
+    assert request_figures.differences(db.session) == []
+    db.session.execute(update(Referral).where(Referral.id == moved.id)
+                       .values(target_partner_id=schuldhulp.id)
+                       .execution_options(synchronize_session=False))
+    db.session.commit()
+    assert request_figures.differences(db.session) == [second.id]
 
 
 def test_the_figures_commands_check_and_rebuild_the_rows(app, demo):
