@@ -553,7 +553,8 @@ def _requests_table(query: _Query, rules: Rules) -> Table:
     # or closed after it; each count reads one index (the open and the closed rows').
     before_end = _F.received_at < query.end
     received, closed_count, open_now, closed_after = db.session.execute(select(
-        count(query.received, in_period=True), count(_F.closed_at.is_not(None), query.in_period(_F.closed_at)),
+        count(query.received, in_period=True),
+        count(_F.closed_at.is_not(None), query.in_period(_F.closed_at)),
         count(_F.closed_at.is_(None), before_end),
         count(_F.closed_at.is_not(None), _F.closed_at >= query.end, before_end))).one()
     still_open = open_now + closed_after
