@@ -32,6 +32,11 @@ NAME_MAX = 200
 EMAIL_MAX = 254
 #: A phone number as typed, with spaces, dashes and a country code.
 PHONE_MAX = 32
+#: When it is safe to call or visit, as the resident says it ("weekdays 10 to 12").
+SAFE_TIMES_MAX = 200
+#: A code word the resident chooses for a request whose contact is not safe.
+CODE_WORD_MIN = 4
+CODE_WORD_MAX = 64
 
 # --- Casework ----------------------------------------------------------------------------
 

@@ -37,6 +37,7 @@ from app.limits import (
     NAME_MAX,
     PHONE_MAX,
     REPLY_TITLE_MAX,
+    SAFE_TIMES_MAX,
     SAVED_FILTER_NAME_MAX,
     SUBMISSION_TOKEN_MAX,
 )
@@ -395,6 +396,14 @@ class SupportRequest(Model):
     contact_preferred: Mapped[str | None] = mapped_column(String(16))
     consent_share: Mapped[bool] = mapped_column(Boolean, default=False)
     email_updates: Mapped[bool] = mapped_column(Boolean, default=False)
+    # Contact is not safe (app/services/safe_contact.py): nothing goes to the resident's own
+    # address or shared contact details; staff use the safe way, if the resident gave one.
+    contact_unsafe: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
+    contact_unsafe_since: Mapped[dt.datetime | None] = mapped_column(DateTime)
+    contact_unsafe_by: Mapped[str | None] = mapped_column(String(16))  # resident, staff, rule
+    safe_phone: Mapped[str | None] = mapped_column(String(PHONE_MAX))
+    safe_times: Mapped[str | None] = mapped_column(String(SAFE_TIMES_MAX))
+    code_word_hash: Mapped[str | None] = mapped_column(String(255))
     closed_at: Mapped[dt.datetime | None] = mapped_column(DateTime)
     close_note: Mapped[str | None] = mapped_column(Text)
     # The earliest contact moment with the resident (ContactMoment.happened_at), kept by
@@ -858,7 +867,11 @@ class OutboxMessage(Model):
     payload: Mapped[dict[str, Any]] = mapped_column(JSON)
     idempotency_key: Mapped[str] = mapped_column(String(120), unique=True)
     partner_id: Mapped[int | None] = mapped_column(ForeignKey("partner.id"))
-    state: Mapped[str] = mapped_column(String(8), default="pending")  # pending, sent, dead
+    # The request a message to its resident is about: checked again at delivery, so that
+    # nothing reaches a resident whose contact became unsafe after it was written.
+    request_id: Mapped[int | None] = mapped_column(ForeignKey("support_request.id"))
+    # pending, sent, dead, refused (to a resident whose contact is not safe: never sent)
+    state: Mapped[str] = mapped_column(String(8), default="pending")
     attempts: Mapped[int] = mapped_column(Integer, default=0)
     next_attempt_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
     locked_until: Mapped[dt.datetime | None] = mapped_column(DateTime)

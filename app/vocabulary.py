@@ -378,6 +378,16 @@ EVENT_LABELS: dict[str, LazyString] = {
     "request.resident_reminded": _l("Reminder to the resident: no answer yet"),
     "request.progression_recorded": _l("Step on the path to work recorded"),
     "request.progression_removed": _l("Step on the path to work removed"),
+    "request.contact_unsafe": _l("Contact marked as not safe"),
+    "request.contact_safe": _l("Contact is safe again"),
+    "outbox.refused": _l("A message to the resident was stopped: contact is not safe"),
+}
+
+#: Who marked a request's contact as not safe (``app.services.safe_contact``).
+SAFE_CONTACT_SOURCE_LABELS: dict[str, LazyString] = {
+    "resident": _l("the resident, on the form"),
+    "staff": _l("a staff member"),
+    "rule": _l("a rule of the municipality"),
 }
 
 #: For whom a standard text is (``app.services.replies.AUDIENCES``).

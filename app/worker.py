@@ -22,9 +22,10 @@ from sqlalchemy import or_, select, update
 
 from app.extensions import db
 from app.messaging.outgoing.digest import send_digests
-from app.messaging.transport.delivery import DeliveryError, deliver
+from app.messaging.transport.delivery import DeliveryError, Refused, deliver
 from app.models import OutboxMessage, Partner, utcnow
 from app.scheduler import run_due
+from app.services import safe_contact
 
 log = logging.getLogger("wijkloket.worker")
 
@@ -36,6 +37,7 @@ class BatchResult:
     retried: int = 0
     dead: int = 0
     released: int = 0  # claimed, not tried before the lease ran short, handed back
+    refused: int = 0  # to a resident whose contact is not safe: never sent
 
 
 def backoff_seconds(attempts: int, *, base: float, maximum: float, rng: random.Random) -> float:
@@ -150,6 +152,14 @@ def _deliver_one(message: OutboxMessage, partner: Partner | None, result: BatchR
     message_id, attempts = message.id, message.attempts
     try:
         deliver(message, partner)
+    except Refused as exc:
+        db.session.rollback()
+        safe_contact.refused(message.tenant_id, message.request_id or 0, message.event,
+                             when="delivered")
+        db.session.commit()
+        result.refused += 1
+        log.warning("refused outbox message %s: %s", message_id, exc)
+        return {"state": safe_contact.REFUSED, "last_error": str(exc), "locked_until": None}
     except DeliveryError as exc:
         db.session.rollback()  # whatever the failed delivery left in the session
         outcome: dict[str, Any] = {"last_error": str(exc)[:2000], "locked_until": None}

@@ -19,7 +19,7 @@ from app.services.errors import NotFound
 from app.staff.access_log import render_access_log
 
 bp = Blueprint("admin", __name__)
-OUTBOX_STATES = ("pending", "sent", "dead")
+OUTBOX_STATES = ("pending", "sent", "dead", "refused")
 
 
 @bp.route("/")

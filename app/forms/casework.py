@@ -17,7 +17,16 @@ from wtforms.validators import InputRequired, Length, Optional
 from app.forms.base import BaseForm, reason_field
 from app.forms.intake import MultiCheckboxField
 from app.i18n import _l
-from app.limits import BSN_INPUT_MAX, MESSAGE_MAX, NOTE_MAX, REASON_MAX
+from app.limits import (
+    BSN_INPUT_MAX,
+    CODE_WORD_MAX,
+    CODE_WORD_MIN,
+    MESSAGE_MAX,
+    NOTE_MAX,
+    PHONE_MAX,
+    REASON_MAX,
+    SAFE_TIMES_MAX,
+)
 from app.vocabulary import CONTACT_KIND_LABELS, DOMAIN_LABELS, LIFE_AREA_LABELS, WMO_STEP_LABELS
 
 
@@ -111,3 +120,28 @@ class ContactForm(BaseForm):
     note = TextAreaField(_l("Short note (optional)"), validators=[
         Optional(),
         Length(max=REASON_MAX, message=_l("Use at most %(max)d characters.", max=REASON_MAX))])
+
+
+class ContactUnsafeForm(BaseForm):
+    """Mark the request's contact as not safe, with the safe way to reach the resident."""
+
+    safe_phone = StringField(_l("A safe phone number (optional)"),
+                             validators=[Optional(), Length(max=PHONE_MAX, message=_l(
+                                 "Use at most %(max)d characters.", max=PHONE_MAX))],
+                             render_kw={"inputmode": "tel", "autocomplete": "off"})
+    safe_times = StringField(_l("When is it safe to call? (optional)"),
+                             validators=[Optional(), Length(max=SAFE_TIMES_MAX, message=_l(
+                                 "Use at most %(max)d characters.", max=SAFE_TIMES_MAX))],
+                             render_kw={"autocomplete": "off"})
+    code_word = StringField(_l("A code word the resident chose (optional)"),
+                            description=_l("The resident says it to see more on the status "
+                                           "page, or when you call. It is stored as a hash."),
+                            validators=[Optional(), Length(
+                                min=CODE_WORD_MIN, max=CODE_WORD_MAX,
+                                message=_l("A code word has %(low)s to %(high)s characters.",
+                                           low=CODE_WORD_MIN, high=CODE_WORD_MAX))],
+                            render_kw={"autocomplete": "off"})
+
+
+class ContactSafeForm(BaseForm):
+    reason = reason_field(_l("Why is contact safe again?"), _l("Say why contact is safe again."))

@@ -26,7 +26,7 @@ from app.models import (
     User,
     utcnow,
 )
-from app.services import access_log, audit, progression, request_figures
+from app.services import access_log, audit, progression, request_figures, safe_contact
 from app.services.errors import Conflict, InvalidInput
 from app.services.referrals import owned_request, referral_for, request_for_staff
 
@@ -154,6 +154,25 @@ def record_bsn(user: User, request: SupportRequest, value: str) -> None:
     request.bsn = number
     audit.record("request.bsn_recorded", tenant_id=request.tenant_id,
                  object_type="support_request", object_id=request.id, actor=user)
+    db.session.commit()
+
+
+def mark_contact_unsafe(user: User, reference: str, *, safe_phone: str | None,
+                        safe_times: str | None, code_word: str | None) -> int:
+    """A member of the owning team marks the request's contact as not safe, with the safe
+    way to reach the resident (:mod:`app.services.safe_contact`); commit. Returns how many
+    waiting messages to the resident were refused."""
+    request = owned_request(user, reference)
+    refused = safe_contact.mark_unsafe(request, by=safe_contact.BY_STAFF, user=user,
+                                       safe_phone=safe_phone, safe_times=safe_times,
+                                       code_word=code_word)
+    db.session.commit()
+    return refused
+
+
+def mark_contact_safe(user: User, reference: str, reason: str) -> None:
+    """A member of the owning team says contact is safe again, and why; commit."""
+    safe_contact.mark_safe(user, owned_request(user, reference), reason)
     db.session.commit()
 
 

@@ -24,6 +24,8 @@ from app.forms.casework import (
     BsnForm,
     CloseForm,
     ContactForm,
+    ContactSafeForm,
+    ContactUnsafeForm,
     HandoverForm,
     LifeAreasForm,
     NoteForm,
@@ -34,7 +36,7 @@ from app.forms.casework import (
 )
 from app.forms.progression import PREFIX as PROGRESSION_PREFIX
 from app.forms.progression import ProgressionStepForm
-from app.i18n import _
+from app.i18n import _, ngettext
 from app.models import SupportRequest, Team
 from app.roles import TEAM_ROLES
 from app.services import casework as service
@@ -72,6 +74,8 @@ def _request_page(reference: str, *, stale: Stale | None = None, bsn_shown: str 
     forms.setdefault("handover_form", HandoverForm(formdata=None, prefix="handover"))
     forms.setdefault("refuse_form", RefuseHandoverForm(formdata=None, prefix="refuse"))
     forms.setdefault("bsn_form", BsnForm(formdata=None))
+    forms.setdefault("unsafe_form", ContactUnsafeForm(formdata=None, prefix="unsafe"))
+    forms.setdefault("safe_form", ContactSafeForm(formdata=None, prefix="safe"))
     forms.setdefault("refer_form", ReferByHandForm(formdata=None, prefix="refer"))
     forms.setdefault("progression_form",
                      ProgressionStepForm(formdata=None, prefix=PROGRESSION_PREFIX))
@@ -324,6 +328,39 @@ def record_bsn(reference: str) -> Any:
         if outcome.ok:
             return refused or _done(reference, _("The BSN is saved."))
     return _request_page(reference, bsn_form=form), 422
+
+
+@bp.route("/requests/<reference>/contact-unsafe", methods=["POST"])
+@roles_required(*TEAM_ROLES)
+def mark_contact_unsafe(reference: str) -> Any:
+    """Contact is not safe: nothing goes to the resident's own address any more."""
+    form = ContactUnsafeForm(prefix="unsafe")
+    if form.validate_on_submit():
+        with form.catching_invalid_input() as outcome:
+            refused = service.mark_contact_unsafe(
+                current_user, reference, safe_phone=form.safe_phone.data,
+                safe_times=form.safe_times.data, code_word=form.code_word.data)
+        if outcome.ok:
+            message = _("Contact is marked as not safe. Nothing is sent to the resident.")
+            if refused:
+                message += " " + ngettext("%(num)d waiting message to the resident is stopped.",
+                                          "%(num)d waiting messages to the resident are stopped.",
+                                          refused)
+            return _done(reference, message)
+    return _request_page(reference, unsafe_form=form), 422
+
+
+@bp.route("/requests/<reference>/contact-safe", methods=["POST"])
+@roles_required(*TEAM_ROLES)
+def mark_contact_safe(reference: str) -> Any:
+    form = ContactSafeForm(prefix="safe")
+    if form.validate_on_submit():
+        with form.catching_invalid_input() as outcome:
+            service.mark_contact_safe(current_user, reference, form.reason.data)
+        if outcome.ok:
+            return _done(reference, _("Contact is safe again. Messages to the resident go "
+                                      "again from now on."))
+    return _request_page(reference, safe_form=form), 422
 
 
 @bp.route("/requests/<reference>/bsn/reveal", methods=["POST"])

@@ -128,6 +128,8 @@ MATRIX = [
     ("POST", "/staff/requests/{ref}/assign", {"staff_noord", "lead_noord"}),
     ("POST", "/staff/requests/{ref}/bsn", {"staff_noord", "lead_noord"}),
     ("POST", "/staff/requests/{ref}/bsn/reveal", {"staff_noord", "lead_noord"}),
+    ("POST", "/staff/requests/{ref}/contact-unsafe", {"staff_noord", "lead_noord"}),
+    ("POST", "/staff/requests/{ref}/contact-safe", {"staff_noord", "lead_noord"}),
     ("POST", "/staff/requests/{ref}/handover", {"staff_noord", "lead_noord"}),
     ("POST", "/staff/requests/{ref}/handover/cancel", {"staff_noord", "lead_noord"}),
     ("GET", "/staff/notifications", {"staff_noord", "lead_noord", "staff_zuid"}),

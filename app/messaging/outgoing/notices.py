@@ -6,6 +6,8 @@ the reference, the deadline and a link to log in.
 
 from __future__ import annotations
 
+from typing import Any
+
 from flask import current_app, render_template
 
 from app.i18n import _, force_locale
@@ -24,7 +26,10 @@ def portal_url(path: str) -> str:
 
 
 def mail(tenant: Tenant, to: str, event: str, key: str, subject: str, template: str,
-          partner_id: int | None = None, **context: object) -> None:
+          partner_id: int | None = None, resident_of: SupportRequest | None = None,
+          **context: Any) -> None:
+    """A mail through the outbox; ``resident_of``: to this request's resident (refused when
+    contact is not safe, see :func:`app.messaging.transport.outbox.enqueue`)."""
     enqueue(
         tenant_id=tenant.id,
         channel="email",
@@ -33,6 +38,7 @@ def mail(tenant: Tenant, to: str, event: str, key: str, subject: str, template: 
         payload={"subject": subject, "body": render_template(template, tenant=tenant, **context)},
         idempotency_key=key,
         partner_id=partner_id,
+        resident_of=resident_of,
     )
 
 
@@ -44,7 +50,7 @@ def _receiver_link(referral: Referral) -> str:
 
 def _to_receiver(tenant: Tenant, request: SupportRequest, referral: Referral, event: str,
                  subject: str, template: str, *, name: str | None = None,
-                 data: dict[str, object] | None = None, **context: object) -> None:
+                 data: dict[str, object] | None = None, **context: Any) -> None:
     """A notice about a referral to whoever receives it: mail, and a webhook for partners.
 
     ``name`` makes the idempotency keys unique for events that happen more than once per
@@ -230,4 +236,4 @@ def to_resident(tenant: Tenant, request: SupportRequest, event: str,
     with force_locale(request.language or "nl"):
         mail(tenant, request.contact_email, f"resident.{event}", key,
               _RESIDENT_SUBJECTS[event](request), f"mail/resident_{event}.txt",
-              request=request, referral=referral, link=link)
+              resident_of=request, request=request, referral=referral, link=link)

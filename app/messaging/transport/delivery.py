@@ -23,10 +23,15 @@ from standardwebhooks.webhooks import Webhook
 
 from app.extensions import db
 from app.models import CapturedMail, OutboxMessage, Partner, utcnow
+from app.services import safe_contact
 
 
 class DeliveryError(Exception):
     """A message could not be delivered this time; the worker retries it later."""
+
+
+class Refused(Exception):
+    """A message must never be delivered: its resident's contact is not safe."""
 
 
 _client_lock = threading.Lock()
@@ -55,8 +60,11 @@ def deliver(message: OutboxMessage, partner: Partner | None = None) -> None:
     """Deliver one message or raise DeliveryError.
 
     ``partner`` is the message's partner if the caller has it loaded (the worker reads a
-    batch's partners in one query); otherwise a webhook looks it up.
+    batch's partners in one query); otherwise a webhook looks it up. A message to a resident
+    whose contact is not safe now raises Refused, whenever it was written.
     """
+    if message.request_id is not None and safe_contact.unsafe(message.request_id):
+        raise Refused(safe_contact.REFUSAL_REASON)
     if message.channel == "email":
         _deliver_email(message)
     elif message.channel == "webhook":
@@ -161,5 +169,5 @@ def _deliver_webhook(message: OutboxMessage, partner: Partner | None) -> None:
         raise DeliveryError(f"webhook: HTTP {response.status_code}")
 
 
-__all__ = ["DeliveryError", "deliver", "build_email", "http_client", "make_msgid",
+__all__ = ["DeliveryError", "Refused", "deliver", "build_email", "http_client", "make_msgid",
            "message_id_for"]

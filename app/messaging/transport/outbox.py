@@ -6,8 +6,8 @@ from typing import Any
 
 from app.extensions import db
 from app.i18n import _
-from app.models import OutboxMessage, User, utcnow
-from app.services import audit
+from app.models import OutboxMessage, SupportRequest, User, utcnow
+from app.services import audit, safe_contact
 from app.services.errors import NotFound
 
 
@@ -20,12 +20,18 @@ def enqueue(
     payload: dict[str, Any],
     idempotency_key: str,
     partner_id: int | None = None,
-) -> OutboxMessage:
+    resident_of: SupportRequest | None = None,
+) -> OutboxMessage | None:
     """Add a message to the session; the caller's commit makes it deliverable.
 
     ``idempotency_key`` is unique: the receiver uses it to drop a duplicate delivery
-    (webhook ``webhook-id``, mail ``Message-ID``).
+    (webhook ``webhook-id``, mail ``Message-ID``). ``resident_of``: the message goes to this
+    request's resident. When its contact is not safe the message is refused (logged, never
+    stored: None); else it names the request, so that delivery checks again.
     """
+    if resident_of is not None and resident_of.contact_unsafe:
+        safe_contact.refused(tenant_id, resident_of.id, event, when="written")
+        return None
     message = OutboxMessage(
         tenant_id=tenant_id,
         channel=channel,
@@ -34,6 +40,7 @@ def enqueue(
         payload=payload,
         idempotency_key=idempotency_key,
         partner_id=partner_id,
+        request_id=resident_of.id if resident_of is not None else None,
     )
     db.session.add(message)
     return message
