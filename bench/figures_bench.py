@@ -150,6 +150,9 @@ def main() -> None:
     parser.add_argument("--samples", type=int, default=30)
     parser.add_argument("--fill", action="store_true",
                         help="reset the schema and fill it as queue_bench does first")
+    parser.add_argument("--measure-only", action="store_true",
+                        help="skip the preparation and the rewrite of the figure rows (an "
+                             "earlier run of this version set the database up)")
     args = parser.parse_args()
     url = urlsplit(args.database_url.replace("+psycopg", ""))
     if url.scheme != "postgresql":
@@ -177,24 +180,8 @@ def main() -> None:
         started = time.perf_counter()
         upgrade()  # as a deployment does: the migrations fill what they add
         print(f"migrations up to date in {time.perf_counter() - started:.1f} s")
-    print("preparing the moments the figures read")
-    prepare(conninfo)
-    with cold.app_context():
-        # The fill and the preparation wrote with SQL of their own, past the session that
-        # keeps the figures' rows: write them all again from their definition.
-        from app.services import request_figures
-
-        started = time.perf_counter()
-        requests, referrals, partners = request_figures.rebuild(db.session)
-        db.session.commit()
-        print(f"  figure rows        {requests:>10,} requests, {referrals:,} referrals, "
-              f"{partners:,} partner rows {time.perf_counter() - started:6.1f} s")
-    import psycopg
-
-    with psycopg.connect(conninfo, autocommit=True) as conn:
-        conn.execute("VACUUM ANALYZE request_figure")
-        conn.execute("VACUUM ANALYZE referral_figure")
-        conn.execute("VACUUM ANALYZE partner_request_figure")
+    if not args.measure_only:
+        _prepare_and_rebuild(cold, conninfo)
     warm = make_app(args.database_url)
     warm.test_client_class = IsolatedClient
 
@@ -235,6 +222,28 @@ def main() -> None:
               f"{p95(values) * 1000:7.1f} {max(values) * 1000:7.1f}  "
               f"{p95(values) / TARGET_P95:.2f}")
     print(f"\nload average at the end: {os.getloadavg()[0]:.2f}")
+
+
+def _prepare_and_rebuild(cold: Any, conninfo: str) -> None:
+    """Give the filled data the moments the figures read, write every figure row again from
+    its definition (the fill and the preparation wrote with SQL of their own, past the
+    session that keeps them) and vacuum the figure tables."""
+    import psycopg
+
+    from app.extensions import db
+    from app.services import request_figures
+
+    print("preparing the moments the figures read")
+    prepare(conninfo)
+    with cold.app_context():
+        started = time.perf_counter()
+        requests, referrals, partners = request_figures.rebuild(db.session)
+        db.session.commit()
+        print(f"  figure rows        {requests:>10,} requests, {referrals:,} referrals, "
+              f"{partners:,} partner rows {time.perf_counter() - started:6.1f} s")
+    with psycopg.connect(conninfo, autocommit=True) as conn:
+        for table in ("request_figure", "referral_figure", "partner_request_figure"):
+            conn.execute(f"VACUUM ANALYZE {table}")
 
 
 def measure(app: Any, label: str, slug: str, quarter: str, year: dict[str, str],
