@@ -381,6 +381,10 @@ EVENT_LABELS: dict[str, LazyString] = {
     "request.contact_unsafe": _l("Contact marked as not safe"),
     "request.contact_safe": _l("Contact is safe again"),
     "outbox.refused": _l("A message to the resident was stopped: contact is not safe"),
+    "status.closed_shown": _l("Status page opened without the code word: it showed only "
+                              "that the question is being handled"),
+    "status.code_word_wrong": _l("A wrong code word was given on the status page"),
+    "status.code_word_right": _l("The code word was given on the status page"),
 }
 
 #: Who marked a request's contact as not safe (``app.services.safe_contact``).

@@ -81,6 +81,8 @@ class Decision:
     ruleset_version: str
     age: int | None = None
     facts: Mapping[str, Any] = field(default_factory=dict)
+    #: The fired rules that say the request's contact is not safe.
+    contact_not_safe: tuple[str, ...] = ()
 
     @property
     def domains(self) -> tuple[str, ...]:
@@ -95,6 +97,7 @@ class Decision:
             "fired_rule_ids": list(self.fired_rule_ids),
             "ruleset_version": self.ruleset_version,
             "age": self.age,
+            "contact_not_safe": list(self.contact_not_safe),
         }
 
 
@@ -171,6 +174,7 @@ def evaluate(ruleset: Ruleset, facts: Mapping[str, Any], on: dt.date | None = No
     priority = facts["urgency"]
     tasks: list[TaskAction] = []
     fired: list[str] = []
+    unsafe: list[str] = []
     for rule in ruleset.rules:
         if not rule.matches(facts):
             continue
@@ -193,6 +197,8 @@ def evaluate(ruleset: Ruleset, facts: Mapping[str, Any], on: dt.date | None = No
             priority = rule.priority
         if rule.task is not None:
             tasks.append(TaskAction(rule.task.kind, rule.task.reason, rule.id))
+        if rule.contact_not_safe:
+            unsafe.append(rule.id)
     if not merged:
         merged[OWNER_DOMAIN] = {
             "rule_ids": [DEFAULT_RULE_ID],
@@ -221,4 +227,5 @@ def evaluate(ruleset: Ruleset, facts: Mapping[str, Any], on: dt.date | None = No
         ruleset_version=ruleset.version,
         age=facts.get("age"),
         facts=facts,
+        contact_not_safe=tuple(unsafe),
     )

@@ -65,6 +65,8 @@ class Rule:
     deadline_days: int | None = None
     requires_consent: bool | None = None
     task: TaskSpec | None = None
+    #: The request's contact is not safe (nothing is sent to the resident) when this fires.
+    contact_not_safe: bool = False
     #: ``when`` compiled once (the engine's hot path); same meaning as evaluate_condition.
     matches: Predicate = field(init=False, repr=False, compare=False)
 
@@ -189,6 +191,7 @@ def load_ruleset(text: str, source: str = "<string>") -> Ruleset:
                 deadline_days=then.get("deadline_days"),
                 requires_consent=then.get("requires_consent"),
                 task=TaskSpec(task["kind"], task["reason"]) if task else None,
+                contact_not_safe=bool(then.get("contact_not_safe", False)),
             )
         )
     version = hashlib.sha256(text.encode("utf-8")).hexdigest()[:16]

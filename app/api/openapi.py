@@ -210,7 +210,11 @@ def openapi_document() -> dict[str, Any]:
                         "outcome": {"enum": [*OUTCOMES, None]},
                         "request": {"type": "object", "description": "What the resident "
                                     "consented to share: for whom, age, life areas, "
-                                    "description, priority, contact, coordinating team."},
+                                    "description, priority, contact, coordinating team. "
+                                    "When contact.safe is false, contact is not safe: the "
+                                    "resident's own e-mail address and phone number are "
+                                    "left out (null); use contact.safe_phone at "
+                                    "contact.safe_times, or the coordinating team."},
                         "taken_over_from": {
                             "oneOf": [{"$ref": "#/components/schemas/Handover"},
                                       {"type": "null"}],

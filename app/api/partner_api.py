@@ -16,7 +16,7 @@ from app.api import bp
 from app.calendar import today as local_today
 from app.extensions import db
 from app.lifecycle import REFERRAL_STATES
-from app.models import Contract, Referral
+from app.models import Contract, Referral, SupportRequest
 from app.roles import PARTNER
 from app.services import capacity, transfers
 from app.services import referrals as referral_service
@@ -93,12 +93,22 @@ def referral_json(referral: Referral, successor: Referral | None = None) -> dict
             "life_areas": row.life_areas,
             "description": row.description,
             "priority": row.priority,
-            "contact": {"name": row.contact_name, "email": row.contact_email,
-                        "phone": row.contact_phone, "preferred": row.contact_preferred},
+            "contact": contact_json(row),
             "coordinating_team": row.owner_team.name,
         },
         **handover_json(referral, successor),
     }
+
+
+def contact_json(row: SupportRequest) -> dict[str, Any]:
+    """How a partner may reach the resident. When contact is not safe: never the resident's
+    own e-mail address or phone number, only the safe way they gave (if any)."""
+    if row.contact_unsafe:
+        return {"name": row.contact_name, "email": None, "phone": None, "preferred": None,
+                "safe": False, "safe_phone": row.safe_phone, "safe_times": row.safe_times}
+    return {"name": row.contact_name, "email": row.contact_email, "phone": row.contact_phone,
+            "preferred": row.contact_preferred, "safe": True, "safe_phone": None,
+            "safe_times": None}
 
 
 @bp.get("/referrals")

@@ -16,6 +16,7 @@ from wtforms.validators import InputRequired, Length, Optional
 
 from app.forms.base import BaseForm, reason_field
 from app.forms.intake import MultiCheckboxField
+from app.forms.validators import PhoneNumber
 from app.i18n import _l
 from app.limits import (
     BSN_INPUT_MAX,
@@ -127,7 +128,8 @@ class ContactUnsafeForm(BaseForm):
 
     safe_phone = StringField(_l("A safe phone number (optional)"),
                              validators=[Optional(), Length(max=PHONE_MAX, message=_l(
-                                 "Use at most %(max)d characters.", max=PHONE_MAX))],
+                                 "Use at most %(max)d characters.", max=PHONE_MAX)),
+                                 PhoneNumber()],
                              render_kw={"inputmode": "tel", "autocomplete": "off"})
     safe_times = StringField(_l("When is it safe to call? (optional)"),
                              validators=[Optional(), Length(max=SAFE_TIMES_MAX, message=_l(

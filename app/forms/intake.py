@@ -35,12 +35,15 @@ from app.limits import (
     ADDRESS_MAX,
     AGE_MAX,
     AGE_MIN,
+    CODE_WORD_MAX,
+    CODE_WORD_MIN,
     DESCRIPTION_MAX,
     EMAIL_MAX,
     HOUSE_NUMBER_MAX,
     NAME_MAX,
     PHONE_MAX,
     POSTCODE_INPUT_MAX,
+    SAFE_TIMES_MAX,
 )
 from app.services.intake import IntakeData
 from app.vocabulary import (
@@ -199,6 +202,31 @@ class ContactForm(BaseForm):
         validators=[Optional()],
     )
     email_updates = BooleanField(_l("Send me an e-mail when something changes in my question"))
+    contact_safe = RadioField(
+        _l("Is it safe for us to send you mail or call you?"),
+        choices=[SelectChoice("yes", _l("Yes")),
+                 SelectChoice("no", _l("No, that is not safe"))],
+        validators=[Optional()],
+    )
+    safe_phone = StringField(
+        _l("A safe phone number"),
+        validators=[Optional(), Length(max=PHONE_MAX, message=_l(
+            "Use at most %(max)d characters.", max=PHONE_MAX)), PhoneNumber()],
+        render_kw={"autocomplete": "off", "type": "tel"},
+    )
+    safe_times = StringField(
+        _l("When is it safe to call you?"),
+        validators=[Optional(), Length(max=SAFE_TIMES_MAX, message=_l(
+            "Use at most %(max)d characters.", max=SAFE_TIMES_MAX))],
+        render_kw={"autocomplete": "off"},
+    )
+    code_word = StringField(
+        _l("A code word"),
+        validators=[Optional(), Length(min=CODE_WORD_MIN, max=CODE_WORD_MAX, message=_l(
+            "A code word has %(low)s to %(high)s characters.", low=CODE_WORD_MIN,
+            high=CODE_WORD_MAX))],
+        render_kw={"autocomplete": "off"},
+    )
     consent_share = RadioField(
         _l("May we share your question with the organisations that can help you?"),
         choices=[SelectChoice("yes", _l("Yes, you may share it")),
@@ -209,7 +237,20 @@ class ContactForm(BaseForm):
     def validate(self, extra_validators: Any = None) -> bool:
         valid = super().validate(extra_validators)
         email, phone = self.contact_email, self.contact_phone
-        if not email.data and not phone.data and not (email.errors or phone.errors):
+        unsafe = self.contact_safe.data == "no"
+        safe_way = [self.safe_phone, self.safe_times, self.code_word]
+        if any(field.data for field in safe_way) and not unsafe:
+            self.contact_safe.errors = [*self.contact_safe.errors, str(_l(
+                "You gave a safe way to reach you. Choose \u201cNo, that is not safe\u201d, "
+                "or leave those fields empty."))]
+            valid = False
+        if unsafe and self.email_updates.data:
+            self.email_updates.errors = [*self.email_updates.errors, str(_l(
+                "When it is not safe, we send you no e-mails. Untick this box."))]
+            valid = False
+        # When contact is not safe, a safe phone number is a way to reach the resident too.
+        reachable = email.data or phone.data or (unsafe and self.safe_phone.data)
+        if not reachable and not (email.errors or phone.errors):
             email.errors = [
                 *email.errors, str(_l("Enter an e-mail address or a phone number."))
             ]
@@ -279,5 +320,9 @@ def intake_data(form: IntakeForm, *, channel: str, language: str) -> IntakeData:
         contact_phone=form.contact_phone.data or None,
         contact_preferred=form.contact_preferred.data or None,
         email_updates=bool(form.email_updates.data and form.contact_email.data),
+        contact_safe={"yes": True, "no": False}.get(form.contact_safe.data or ""),
+        safe_phone=(form.safe_phone.data or None) if form.contact_safe.data == "no" else None,
+        safe_times=(form.safe_times.data or None) if form.contact_safe.data == "no" else None,
+        code_word=(form.code_word.data or None) if form.contact_safe.data == "no" else None,
         submission_token=form.submission_token.data or None,
     )

@@ -204,6 +204,8 @@ class Row:
     long: bool = False  # free text, shown as written (line breaks kept)
 
 
+#: The safe way to reach a resident whose contact is not safe.
+SAFE_WAY = frozenset({"safe_phone", "safe_times", "code_word"})
 #: Questions said differently on the check page, where they stand alone.
 _CHECK_QUESTIONS = {"age": _l("Age")}
 
@@ -235,6 +237,8 @@ def _shown(form: BaseForm, name: str) -> bool:
         return not data.get("no_fixed_address") and bool(data.get(name))
     if name == "no_fixed_address":
         return bool(data.get(name))
+    if name in SAFE_WAY:  # only with "not safe"
+        return data.get("contact_safe") == "no" and bool(data.get(name))
     if name in {"birth_date", "age"}:
         # The date of birth when given, else the age.
         return bool(data.get("birth_date")) if name == "birth_date" else not data.get("birth_date")
@@ -252,8 +256,11 @@ def check_rows(draft: Draft) -> Iterator[tuple[Step, list[Row]]]:
                 continue
             form_field = form[name]
             question = _CHECK_QUESTIONS.get(name, form_field.label.text)
+            answer = _answer(form_field)
+            if name == "code_word":  # the screen may be seen by someone else
+                answer = [_("Chosen (not shown here)")]
             rows.append(Row(question=str(question),
-                            answer=_answer(form_field) or [_("Not given")],
+                            answer=answer or [_("Not given")],
                             field_id=form_field.id,
                             long=name == "description"))
         yield step, rows

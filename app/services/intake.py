@@ -29,7 +29,7 @@ from app.models import (
     Tenant,
     User,
 )
-from app.services import audit, contracts
+from app.services import audit, contracts, safe_contact
 from app.services.calendars import response_due
 from app.services.referrals import open_referral
 from app.services.routing import Placement, owner_team, place, responsible
@@ -65,6 +65,12 @@ class IntakeData:
     contact_phone: str | None = None
     contact_preferred: str | None = None
     email_updates: bool = False  # the resident opted in to e-mails about the question
+    #: Whether the resident said it is safe to write or call (None: not answered), and when
+    #: it is not, the safe way to reach them, if any (app.services.safe_contact).
+    contact_safe: bool | None = None
+    safe_phone: str | None = None
+    safe_times: str | None = None
+    code_word: str | None = None
     submission_token: str | None = None
     extra_facts: dict[str, Any] = field(default_factory=dict)
 
@@ -174,6 +180,14 @@ def submit_request(
     )
     db.session.add(request)
     db.session.flush()
+    # Before anything is written to the resident: the resident's own answer, else a rule's
+    # (say, on safety at home) unless the resident said contact is safe.
+    if data.contact_safe is False:
+        safe_contact.mark_unsafe(request, by=safe_contact.BY_RESIDENT, safe_phone=data.safe_phone,
+                                 safe_times=data.safe_times, code_word=data.code_word)
+    elif decision.contact_not_safe and data.contact_safe is None:
+        safe_contact.mark_unsafe(request, by=safe_contact.BY_RULE,
+                                 rules=decision.contact_not_safe)
 
     # Tasks are written in Dutch, the working language of the teams.
     with force_locale("nl"):

@@ -14,7 +14,7 @@ from app.extensions import db
 from app.i18n import _, force_locale
 from app.lifecycle import LIVE_STATES
 from app.models import Referral, SupportRequest, Team, Tenant, User
-from app.services import audit, request_states
+from app.services import audit, request_states, safe_contact
 from app.services.errors import InvalidInput
 from app.services.intake import IntakeData, refer_route
 from app.services.routing import Placement
@@ -79,6 +79,12 @@ def apply(user: User, request: SupportRequest, life_areas: list[str]) -> Rerun:
     assert tenant is not None
     before = {"life_areas": list(request.life_areas), "priority": request.priority,
               "domains": [route["domain"] for route in request.decision.get("routes", [])]}
+    # A rule that newly says contact is not safe marks it, before anything is written.
+    said_before = set(request.decision.get("contact_not_safe", ()))
+    newly_unsafe = tuple(rule for rule in rerun.decision.contact_not_safe
+                         if rule not in said_before)
+    if newly_unsafe and not request.contact_unsafe:
+        safe_contact.mark_unsafe(request, by=safe_contact.BY_RULE, user=user, rules=newly_unsafe)
     request.life_areas = list(rerun.life_areas)
     request.decision = rerun.decision.to_dict()
     request.priority = rerun.decision.priority

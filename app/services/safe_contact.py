@@ -37,11 +37,12 @@ REFUSAL_REASON = "contact not safe"
 
 def mark_unsafe(request: SupportRequest, *, by: str, user: User | None = None,
                 safe_phone: str | None = None, safe_times: str | None = None,
-                code_word: str | None = None) -> int:
+                code_word: str | None = None, rules: tuple[str, ...] = ()) -> int:
     """Mark ``request``'s contact as not safe (the caller checked who may), with the safe way
-    to reach the resident when given; audit it and refuse the resident's messages still
-    waiting in the outbox. Returns how many were refused. Does not commit: the mark belongs
-    to the caller's change (an intake, a decision, a staff step)."""
+    to reach the resident when given (``rules``: the rules that said so); audit it and
+    refuse the resident's messages still waiting in the outbox. Returns how many were
+    refused. Does not commit: the mark belongs to the caller's change (an intake, a
+    decision, a staff step)."""
     safe_phone = (safe_phone or "").strip() or None
     safe_times = (safe_times or "").strip() or None
     code_word = (code_word or "").strip() or None
@@ -70,7 +71,8 @@ def mark_unsafe(request: SupportRequest, *, by: str, user: User | None = None,
                  object_type="support_request", object_id=request.id, actor=user,
                  actor_label=None if user is not None else by, by=by,
                  safe_way=bool(request.safe_phone or request.safe_times),
-                 code_word=request.code_word_hash is not None, refused_messages=refused)
+                 code_word=request.code_word_hash is not None, refused_messages=refused,
+                 rules=list(rules))
     return refused
 
 
@@ -127,3 +129,23 @@ def code_word_matches(request: SupportRequest, word: str | None) -> bool:
     if request.code_word_hash is None or not word or len(word) > CODE_WORD_MAX:
         return False
     return verify_password(request.code_word_hash, word.casefold())
+
+
+def open_status_page(request: SupportRequest, word: str | None) -> bool:
+    """A visitor of the status page of ``request`` gave ``word``: whether it is the code
+    word. A wrong one is logged (not the word), so staff see someone trying; commit."""
+    right = code_word_matches(request, word)
+    audit.record("status.code_word_right" if right else "status.code_word_wrong",
+                 tenant_id=request.tenant_id, object_type="support_request",
+                 object_id=request.id, actor_label="status page")
+    db.session.commit()
+    return right
+
+
+def status_page_closed(request: SupportRequest) -> None:
+    """Log that the status page of ``request`` was shown closed (no code word given);
+    commit."""
+    audit.record("status.closed_shown", tenant_id=request.tenant_id,
+                 object_type="support_request", object_id=request.id,
+                 actor_label="status page")
+    db.session.commit()

@@ -54,7 +54,7 @@ def test_marking_stops_the_waiting_messages_and_the_request_page_shows_the_safe_
     assert waiting  # received and referred, written at intake
     partner_mails = db.session.scalar(select(func.count()).select_from(OutboxMessage).where(
         OutboxMessage.event.like("referral.%"), OutboxMessage.state == "pending"))
-    staff, response = _mark(app, request, safe_phone="06 1234 5678",
+    staff, response = _mark(app, request, safe_phone="06 12345678",
                             safe_times="weekdays 10 to 12", code_word=CODE_WORD)
     assert response.status_code == 302
     db.session.expire_all()
@@ -65,7 +65,7 @@ def test_marking_stops_the_waiting_messages_and_the_request_page_shows_the_safe_
         OutboxMessage.event.like("referral.%"), OutboxMessage.state == "pending")) == partner_mails
     page = staff.get(response.headers["Location"], headers=ENGLISH).get_data(as_text=True)
     assert "Contact is not safe." in page
-    assert "06 1234 5678" in page and "weekdays 10 to 12" in page
+    assert "+31612345678" in page and "weekdays 10 to 12" in page
     assert CODE_WORD not in page  # only that there is one
     assert "Contact marked as not safe" in page  # the timeline
     stored = db.session.get(SupportRequest, request.id)
@@ -161,3 +161,124 @@ def test_another_team_cannot_mark_the_contact(app, client, demo):
 
 def _token(client, url: str) -> str:
     return csrf_token(client.get(url).get_data(as_text=True))
+
+
+# --- The resident says so on the form, or a rule does -----------------------------------------
+
+
+def _submit_with(client, **changes) -> SupportRequest:
+    response = submit_form(client, "/demo/hulpvraag", form_data(**changes))
+    assert response.status_code == 302, response.get_data(as_text=True)[:300]
+    client.delete_cookie("session")
+    return db.session.scalars(select(SupportRequest).order_by(SupportRequest.id.desc())).first()
+
+
+def test_a_resident_who_says_contact_is_not_safe_gets_nothing_and_staff_see_the_safe_way(
+        app, client, demo):
+    request = _submit_with(client, contact_safe="no", safe_phone="06 12345678",
+                           safe_times="on Tuesdays", code_word=CODE_WORD)
+    assert request.contact_unsafe and request.contact_unsafe_by == "resident"
+    assert request.safe_times == "on Tuesdays"
+    assert _resident_messages(request) == []  # not "received", not "referred"
+    assert safe_contact.code_word_matches(request, CODE_WORD)
+
+
+def test_the_safe_way_alone_is_enough_to_reach_a_resident_whose_contact_is_not_safe(
+        app, client, demo):
+    request = _submit_with(client, contact_safe="no", contact_email="", contact_phone="",
+                           contact_preferred="", safe_phone="06 12345678")
+    assert request.contact_unsafe and request.contact_email is None
+
+
+@pytest.mark.parametrize(("changes", "message"), [
+    ({"safe_phone": "06 12345678"}, "You gave a safe way to reach you."),
+    ({"contact_safe": "no", "email_updates": "y"}, "we send you no e-mails"),
+    ({"contact_safe": "no", "code_word": "ab"}, "A code word has 4 to 64 characters."),
+])
+def test_the_form_says_what_does_not_fit_and_keeps_the_answers(client, demo, changes, message):
+    response = submit_form(client, "/demo/hulpvraag?lang=en", form_data(**changes))
+    assert response.status_code == 422
+    page = response.get_data(as_text=True)
+    assert message in page
+    assert db.session.scalar(select(func.count()).select_from(SupportRequest)) == 0
+
+
+def test_a_rule_on_safety_at_home_marks_the_contact_unless_the_resident_says_it_is_safe(
+        app, client, demo):
+    marked = _submit_with(client, life_areas=["veiligheid"], email_updates="y")
+    assert marked.contact_unsafe and marked.contact_unsafe_by == "rule"
+    assert _resident_messages(marked) == []
+    said_safe = _submit_with(client, life_areas=["veiligheid"], email_updates="y",
+                             contact_safe="yes")
+    assert not said_safe.contact_unsafe
+    assert "resident.received" in {m.event for m in _resident_messages(said_safe)}
+
+
+# --- The status page and the partner ----------------------------------------------------------
+
+
+def _status_url(request: SupportRequest) -> str:
+    from app.services.status_tokens import status_token
+    return f"/demo/status/{request.reference}/{status_token(request)}"
+
+
+def test_the_status_page_shows_only_being_handled_until_the_code_word_is_given(
+        app, client, demo):
+    request = _submit_with(client, contact_safe="no", code_word=CODE_WORD)
+    url = _status_url(request)
+    closed = client.get(url, headers=ENGLISH)
+    text = closed.get_data(as_text=True)
+    assert closed.status_code == 200 and "Your question is being handled." in text
+    assert "Wijkteam Noord" not in text and "Schuldhulp" not in text
+    # What the page would let a visitor do is refused while it is closed.
+    token = csrf_token(text)
+    assert client.post(f"{url}/answer", data={"csrf_token": token, "body": "x"}).status_code \
+        == 403
+    wrong = client.post(f"{url}/code-word", headers=ENGLISH,
+                        data={"csrf_token": token, "code_word": "Madelief"})
+    assert wrong.status_code == 422 and "This code word is not right." in wrong.get_data(
+        as_text=True)
+    right = client.post(f"{url}/code-word", data={"csrf_token": token,
+                                                  "code_word": CODE_WORD.lower()})
+    assert right.status_code == 302
+    opened = client.get(url, headers=ENGLISH).get_data(as_text=True)
+    assert "Your question is being handled." not in opened and "Reference" in opened
+    actions = [event.action for event in db.session.scalars(select(AuditEvent).where(
+        AuditEvent.action.like("status.%")).order_by(AuditEvent.id))]
+    assert actions == ["status.closed_shown", "status.code_word_wrong",
+                       "status.code_word_right"]
+    staff = logged_in(app, STAFF)
+    page = staff.get(f"/staff/requests/{request.reference}", headers=ENGLISH)
+    assert "A wrong code word was given on the status page" in page.get_data(as_text=True)
+
+
+def test_a_partner_never_gets_the_residents_own_address_when_contact_is_not_safe(
+        app, client, demo):
+    from app.api import new_token
+    from app.models import ApiToken, Partner
+
+    request = _submit_with(client, contact_safe="no", safe_phone="06 12345678")
+    partner = db.session.scalar(select(Partner).where(Partner.key == "schuldhulp"))
+    raw, hashed = new_token()
+    db.session.add(ApiToken(tenant_id=demo.id, name="api", token_hash=hashed,
+                            partner_id=partner.id))
+    db.session.commit()
+    listing = client.get("/api/v1/referrals", headers={"Authorization": f"Bearer {raw}"})
+    [referral] = listing.get_json()["referrals"]
+    contact = referral["request"]["contact"]
+    assert contact["safe"] is False and contact["safe_phone"] == request.safe_phone
+    assert contact["email"] is None and contact["phone"] is None
+    assert request.contact_email not in listing.get_data(as_text=True)
+
+
+def test_changing_the_subjects_to_safety_at_home_marks_the_contact(app, client, demo):
+    request = _submit(client)  # about money; opted in to updates
+    staff = logged_in(app, STAFF)
+    page = f"/staff/requests/{request.reference}"
+    response = post_from(staff, page, f"{page}/life-areas", confirm="yes",
+                         **{"areas-life_areas": ["geld", "veiligheid"]})
+    assert response.status_code == 302
+    db.session.expire_all()
+    stored = db.session.get(SupportRequest, request.id)
+    assert stored.contact_unsafe and stored.contact_unsafe_by == "rule"
+    assert _resident_messages(stored, "pending") == []  # "referred" to Veilig Thuis too

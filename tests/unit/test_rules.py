@@ -88,6 +88,21 @@ def test_all_matching_rules_fire_and_routes_to_one_domain_merge():
         "rule_id": "b", "title": "B", "basis": "", "matched": ["woonsituatie: geen_vaste_woonplek"]}
 
 
+def test_a_rule_can_say_the_contact_is_not_safe():
+    ruleset = _ruleset("""
+        - {id: thuis, title: T, when: {life_areas: {contains: veiligheid}}, then: {route: veiligheid, contact_not_safe: true}}
+        - {id: geld, title: G, when: {life_areas: {contains: geld}}, then: {route: schulden, contact_not_safe: false}}
+    """)
+    both = evaluate(ruleset, {"life_areas": ["veiligheid", "geld"], "urgency": "normaal"}, on=ON)
+    assert both.contact_not_safe == ("thuis",)
+    assert both.to_dict()["contact_not_safe"] == ["thuis"]
+    money = evaluate(ruleset, {"life_areas": ["geld"], "urgency": "normaal"}, on=ON)
+    assert money.contact_not_safe == ()
+    with pytest.raises(RulesetError, match="rule a"):
+        _ruleset("- {id: a, title: A, when: {urgency: crisis}, then: {route: wmo, "
+                 "contact_not_safe: ja}}")
+
+
 def test_without_any_route_the_owning_wijkteam_handles_it():
     ruleset = _ruleset("- {id: a, title: A, when: {urgency: crisis}, then: {priority: crisis}}")
     decision = evaluate(ruleset, {"life_areas": ["anders"], "urgency": "normaal"}, on=ON)
