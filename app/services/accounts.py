@@ -254,8 +254,19 @@ def create(tenant_id: int, *, name: str, email: str, role: str, team_id: int | N
     """
     name = _check_name(name)
     email = _check_email(email)
+    # An address is unique over every municipality (it is the login), but whether another
+    # municipality uses it is none of this one's business: that refusal says nothing about
+    # an account, and is logged for the application's administrators.
     taken = InvalidInput(_("There is already an account with this e-mail address."), "email")
-    if by_email(email) is not None:
+    unusable = InvalidInput(_("This e-mail address cannot be used for a new account here. "
+                              "Ask the person for another address."), "email")
+    existing = by_email(email)
+    if existing is not None:
+        if existing.tenant_id != tenant_id:
+            audit.record("user.email_refused", tenant_id=tenant_id, object_type="tenant",
+                         object_id=tenant_id, **_actor_fields(actor, actor_label))
+            db.session.commit()
+            raise unusable
         raise taken
     team_id, partner_id = _check_placement(tenant_id, role, team_id, partner_id)
     user = User(tenant_id=tenant_id, name=name, email=email, role=role, team_id=team_id,
@@ -266,7 +277,7 @@ def create(tenant_id: int, *, name: str, email: str, role: str, team_id: int | N
         db.session.flush()
     except IntegrityError as exc:  # the same address, added a moment ago by someone else
         db.session.rollback()
-        raise taken from exc
+        raise unusable from exc
     audit.record("user.created", tenant_id=tenant_id, object_type="user", object_id=user.id,
                  role=role, team_id=team_id, partner_id=partner_id,
                  **_actor_fields(actor, actor_label))

@@ -617,3 +617,17 @@ def test_deactivating_a_coordinator_says_that_their_open_requests_need_someone_e
     assert warning not in page
     act(admin, staff, "deactivate")
     assert warning in text(admin.get(detail_url(staff)))
+
+
+def test_an_address_of_another_municipality_is_refused_without_saying_it_has_an_account(
+        admin, elsewhere):
+    used_elsewhere = elsewhere["staff"].email
+    response = create(admin, email=used_elsewhere)
+    assert response.status_code == 422
+    page = text(response)
+    assert "This e-mail address cannot be used for a new account here." in page
+    assert "already an account" not in page
+    refused = db.session.scalar(select(AuditEvent).where(
+        AuditEvent.action == "user.email_refused"))
+    assert refused is not None and refused.tenant_id != elsewhere["staff"].tenant_id
+    assert used_elsewhere not in str(refused.details)
