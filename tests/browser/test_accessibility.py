@@ -153,6 +153,23 @@ def status_feedback_sent(page: Any, site: Site, language: str) -> None:
     assert page.locator(".notice-success").is_visible()
 
 
+def status_contact_not_safe(page: Any, site: Site, language: str) -> None:
+    """Contact is not safe: the page says only that the question is being handled, and
+    asks for the code word."""
+    _reference, path = site.submitted(language, contact_safe=False, code_word="Zonnebloem")
+    page.goto(f"{path}?lang={language}")
+    assert page.locator("input[name=code_word]").count() == 1
+    assert page.locator(".timeline").count() == 0
+
+
+def status_wrong_code_word(page: Any, site: Site, language: str) -> None:
+    status_contact_not_safe(page, site, language)
+    page.locator("input[name=code_word]").fill("Madelief")
+    with page.expect_navigation():
+        page.locator("main form button[type=submit]").click()
+    assert page.locator(".error-summary").is_visible()
+
+
 def received_not_stored(page: Any, site: Site, language: str) -> None:
     """The hidden anti-spam field filled in: nothing is stored, yet the page looks received and
     gives the municipality's phone number and opening hours."""
@@ -210,6 +227,8 @@ RESIDENT_PAGES: dict[str, Callable[[Any, Site, str], None]] = {
     "10-status-closed": status_closed,
     "11-status-feedback-missing": status_feedback_missing,
     "12-status-feedback-sent": status_feedback_sent,
+    "12-status-contact-not-safe": status_contact_not_safe,
+    "12-status-wrong-code-word": status_wrong_code_word,
     "13-page-not-found": page_not_found,
     "14-privacy": privacy,
     "15-received-not-stored": received_not_stored,
