@@ -221,6 +221,21 @@ ROLE_LABELS: dict[str, LazyString] = {
     "beleid": _l("Policy advisor (figures only)"),
 }
 
+#: Who looked at a resident's request, as the status page says it (never a name).
+RESIDENT_ROLE_LABELS: dict[str, LazyString] = {
+    "staff": _l("A staff member of %(organisation)s"),
+    "team_lead": _l("A team lead of %(organisation)s"),
+    "partner": _l("Someone at %(organisation)s"),
+    "admin": _l("An administrator of %(organisation)s"),
+    "beleid": _l("A policy advisor of %(organisation)s"),
+}
+#: What they did (app.services.access_log.overview).
+ACCESS_KIND_LABELS: dict[str, LazyString] = {
+    "looked": _l("looked at your question"),
+    "changed": _l("did something with your question"),
+    "refused": _l("tried to open your question and was refused"),
+}
+
 log = logging.getLogger(__name__)
 
 

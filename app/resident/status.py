@@ -23,7 +23,7 @@ from app.forms.status import AnswerForm, CodeWordForm, FeedbackForm
 from app.i18n import _
 from app.models import SupportRequest, Tenant
 from app.resident import bp, contact_email, tenant_or_404
-from app.services import resident_questions, safe_contact
+from app.services import access_log, resident_questions, safe_contact
 from app.services.referrals import give_feedback
 from app.services.status_tokens import request_by_status_token, status_token
 
@@ -176,5 +176,6 @@ def _status_page(tenant: Tenant, request_row: SupportRequest,
                            feedback_url=feedback_url, answer_url=answer_url,
                            answer_form=answer_form or AnswerForm(formdata=None),
                            messages=resident_questions.thread(request_row),
+                           access=access_log.overview(request_row),
                            contact_email=contact_email(tenant)), \
         (422 if failed else 200)

@@ -11,8 +11,9 @@ from typing import Any
 
 from sqlalchemy import select
 
+from app.calendar import local_date
 from app.extensions import db
-from app.models import AuditEvent, Referral, SupportRequest, User
+from app.models import AuditEvent, Partner, Referral, SupportRequest, Team, Tenant, User
 from app.services import audit
 
 PAGE_SIZE = 200
@@ -124,4 +125,61 @@ def query(tenant_id: int, *, reference: str | None = None, user_id: int | None =
     return entries, (events[-1].id if more else None)
 
 
-__all__ = ["AccessEntry", "access_refused", "query", "referral_viewed", "request_viewed"]
+#: What the resident's overview says a staff member or partner did: looked, changed, refused.
+LOOKED, CHANGED, REFUSED = "looked", "changed", "refused"
+_VIEWS = frozenset({"request.viewed", "referral.viewed", "request.bsn_revealed"})
+#: The most lines the overview shows (newest first).
+OVERVIEW_LINES = 100
+
+
+@dataclass(frozen=True)
+class OverviewLine:
+    """One line of the resident's access overview: on which day someone of which role and
+    organisation looked at, changed or was refused the request. Never a person's name."""
+
+    day: dt.date
+    role: str
+    organisation: str
+    what: str
+
+
+def overview(request: SupportRequest) -> list[OverviewLine]:
+    """Which organisations and roles looked at or changed ``request`` (and its referrals),
+    and on which days, newest first: one line per day, organisation, role and kind of
+    access (AVG art. 15: the recipients of the resident's data). The resident's own steps
+    and the system's are left out; so are staff names."""
+    referrals = select(Referral.id).where(Referral.request_id == request.id)
+    rows = db.session.execute(
+        select(AuditEvent.created_at, AuditEvent.action, User.role, User.team_id,
+               User.partner_id)
+        .join(User, User.id == AuditEvent.actor_id)
+        .where(AuditEvent.tenant_id == request.tenant_id,
+               ((AuditEvent.object_type == "support_request")
+                & (AuditEvent.object_id == request.id))
+               | ((AuditEvent.object_type == "referral")
+                  & AuditEvent.object_id.in_(referrals)))
+        .order_by(AuditEvent.id.desc())).all()
+    teams = dict(db.session.execute(select(Team.id, Team.name).where(
+        Team.id.in_({row.team_id for row in rows if row.team_id is not None}))).all())
+    partners = dict(db.session.execute(select(Partner.id, Partner.name).where(
+        Partner.id.in_({row.partner_id for row in rows if row.partner_id is not None}))).all())
+    municipality = db.session.scalar(select(Tenant.name).where(
+        Tenant.id == request.tenant_id)) or ""
+    lines: list[OverviewLine] = []
+    seen: set[OverviewLine] = set()
+    for row in rows:
+        what = LOOKED if row.action in _VIEWS else \
+            REFUSED if row.action == "access.refused" else CHANGED
+        organisation = (partners.get(row.partner_id) or teams.get(row.team_id)
+                        or municipality)
+        line = OverviewLine(local_date(row.created_at), row.role, organisation, what)
+        if line not in seen:
+            seen.add(line)
+            lines.append(line)
+        if len(lines) == OVERVIEW_LINES:
+            break
+    return lines
+
+
+__all__ = ["AccessEntry", "OverviewLine", "access_refused", "overview", "query",
+           "referral_viewed", "request_viewed"]

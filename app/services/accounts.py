@@ -263,7 +263,7 @@ def create(tenant_id: int, *, name: str, email: str, role: str, team_id: int | N
     existing = by_email(email)
     if existing is not None:
         if existing.tenant_id != tenant_id:
-            audit.record("user.email_refused", tenant_id=tenant_id, object_type="tenant",
+            audit.record("accounts.address_refused", tenant_id=tenant_id, object_type="tenant",
                          object_id=tenant_id, **_actor_fields(actor, actor_label))
             db.session.commit()
             raise unusable

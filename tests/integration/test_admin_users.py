@@ -628,6 +628,6 @@ def test_an_address_of_another_municipality_is_refused_without_saying_it_has_an_
     assert "This e-mail address cannot be used for a new account here." in page
     assert "already an account" not in page
     refused = db.session.scalar(select(AuditEvent).where(
-        AuditEvent.action == "user.email_refused"))
+        AuditEvent.action == "accounts.address_refused"))
     assert refused is not None and refused.tenant_id != elsewhere["staff"].tenant_id
     assert used_elsewhere not in str(refused.details)
