@@ -675,7 +675,29 @@ FIGURE_CLOSED_INCLUDE = (*FIGURE_GROUPS, "received_at", "referral_domains", "fee
 REFERRAL_FIGURE_INCLUDE = (*FIGURE_GROUPS, "state", "domain", "partner_id", "request_id")
 
 
-class RequestFigure(Model):
+class _RequestFigureColumns:
+    """The columns of a request's figure row (:class:`RequestFigure`), shared with its rows
+    per partner (:class:`PartnerRequestFigure`)."""
+
+    tenant_id: Mapped[int] = mapped_column(ForeignKey("tenant.id"))
+    received_at: Mapped[dt.datetime] = mapped_column(DateTime)
+    closed_at: Mapped[dt.datetime | None] = mapped_column(DateTime)
+    wijk_code: Mapped[str | None] = mapped_column(String(12))
+    buurt_code: Mapped[str | None] = mapped_column(String(12))
+    channel: Mapped[str] = mapped_column(String(16))
+    age_band: Mapped[str] = mapped_column(String(16))
+    team_id: Mapped[int] = mapped_column(Integer)
+    no_fixed_address: Mapped[bool] = mapped_column(Boolean)
+    life_areas: Mapped[int] = mapped_column(Integer)
+    referral_domains: Mapped[int] = mapped_column(Integer)
+    feedback: Mapped[str | None] = mapped_column(String(8))
+    first_contact_seconds: Mapped[float | None] = mapped_column(Float)
+    first_referral_seconds: Mapped[float | None] = mapped_column(Float)
+    first_acceptance_seconds: Mapped[float | None] = mapped_column(Float)
+    closure_seconds: Mapped[float | None] = mapped_column(Float)
+
+
+class RequestFigure(_RequestFigureColumns, Model):
     """A request as the municipality's figures count it: one narrow row per request that is
     not merged into another, kept by :mod:`app.services.request_figures` in the transaction
     that changes the request or one of its referrals. No name, no story: the moments, the
@@ -702,25 +724,9 @@ class RequestFigure(Model):
     request_id: Mapped[int] = mapped_column(
         ForeignKey("support_request.id", ondelete="CASCADE"), primary_key=True,
         autoincrement=False)
-    tenant_id: Mapped[int] = mapped_column(ForeignKey("tenant.id"))
-    received_at: Mapped[dt.datetime] = mapped_column(DateTime)
-    closed_at: Mapped[dt.datetime | None] = mapped_column(DateTime)
-    wijk_code: Mapped[str | None] = mapped_column(String(12))
-    buurt_code: Mapped[str | None] = mapped_column(String(12))
-    channel: Mapped[str] = mapped_column(String(16))
-    age_band: Mapped[str] = mapped_column(String(16))
-    team_id: Mapped[int] = mapped_column(Integer)
-    no_fixed_address: Mapped[bool] = mapped_column(Boolean)
-    life_areas: Mapped[int] = mapped_column(Integer)
-    referral_domains: Mapped[int] = mapped_column(Integer)
-    feedback: Mapped[str | None] = mapped_column(String(8))
-    first_contact_seconds: Mapped[float | None] = mapped_column(Float)
-    first_referral_seconds: Mapped[float | None] = mapped_column(Float)
-    first_acceptance_seconds: Mapped[float | None] = mapped_column(Float)
-    closure_seconds: Mapped[float | None] = mapped_column(Float)
 
 
-class PartnerRequestFigure(Model):
+class PartnerRequestFigure(_RequestFigureColumns, Model):
     """A request as the figures count it for one partner it was referred to: the columns of
     its :class:`RequestFigure`, but the times to the first referral sent and accepted are
     those of its referrals to this partner. One row per request and partner, kept with the
@@ -745,22 +751,6 @@ class PartnerRequestFigure(Model):
         ForeignKey("support_request.id", ondelete="CASCADE"), primary_key=True,
         autoincrement=False)
     partner_id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
-    tenant_id: Mapped[int] = mapped_column(ForeignKey("tenant.id"))
-    received_at: Mapped[dt.datetime] = mapped_column(DateTime)
-    closed_at: Mapped[dt.datetime | None] = mapped_column(DateTime)
-    wijk_code: Mapped[str | None] = mapped_column(String(12))
-    buurt_code: Mapped[str | None] = mapped_column(String(12))
-    channel: Mapped[str] = mapped_column(String(16))
-    age_band: Mapped[str] = mapped_column(String(16))
-    team_id: Mapped[int] = mapped_column(Integer)
-    no_fixed_address: Mapped[bool] = mapped_column(Boolean)
-    life_areas: Mapped[int] = mapped_column(Integer)
-    referral_domains: Mapped[int] = mapped_column(Integer)
-    feedback: Mapped[str | None] = mapped_column(String(8))
-    first_contact_seconds: Mapped[float | None] = mapped_column(Float)
-    first_referral_seconds: Mapped[float | None] = mapped_column(Float)
-    first_acceptance_seconds: Mapped[float | None] = mapped_column(Float)
-    closure_seconds: Mapped[float | None] = mapped_column(Float)
 
 
 class ReferralFigure(Model):

@@ -15,8 +15,7 @@ from wtforms.fields.choices import SelectChoice
 from wtforms.validators import InputRequired, Length, Optional
 
 from app.forms.base import BaseForm, reason_field
-from app.forms.intake import MultiCheckboxField
-from app.forms.validators import PhoneNumber
+from app.forms.intake import MultiCheckboxField, phone_field
 from app.i18n import _l
 from app.limits import (
     BSN_INPUT_MAX,
@@ -24,7 +23,6 @@ from app.limits import (
     CODE_WORD_MIN,
     MESSAGE_MAX,
     NOTE_MAX,
-    PHONE_MAX,
     REASON_MAX,
     SAFE_TIMES_MAX,
 )
@@ -126,11 +124,7 @@ class ContactForm(BaseForm):
 class ContactUnsafeForm(BaseForm):
     """Mark the request's contact as not safe, with the safe way to reach the resident."""
 
-    safe_phone = StringField(_l("A safe phone number (optional)"),
-                             validators=[Optional(), Length(max=PHONE_MAX, message=_l(
-                                 "Use at most %(max)d characters.", max=PHONE_MAX)),
-                                 PhoneNumber()],
-                             render_kw={"inputmode": "tel", "autocomplete": "off"})
+    safe_phone = phone_field(_l("A safe phone number (optional)"), autocomplete="off")
     safe_times = StringField(_l("When is it safe to call? (optional)"),
                              validators=[Optional(), Length(max=SAFE_TIMES_MAX, message=_l(
                                  "Use at most %(max)d characters.", max=SAFE_TIMES_MAX))],

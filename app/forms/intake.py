@@ -66,6 +66,16 @@ def _choices(labels: dict[str, Any]) -> list[SelectChoice]:
     return [SelectChoice(code, label) for code, label in labels.items()]
 
 
+def phone_field(label: Any, *, autocomplete: str) -> StringField:
+    """An optional phone number that can be dialled from the Netherlands."""
+    return StringField(
+        label,
+        validators=[Optional(), Length(max=PHONE_MAX, message=_l(
+            "Use at most %(max)d characters.", max=PHONE_MAX)), PhoneNumber()],
+        render_kw={"autocomplete": autocomplete, "type": "tel"},
+    )
+
+
 class WhoForm(BaseForm):
     """Step 1 of the resident's intake: who the question is for."""
 
@@ -189,13 +199,7 @@ class ContactForm(BaseForm):
         ],
         render_kw={"autocomplete": "email", "type": "email"},
     )
-    contact_phone = StringField(
-        _l("Phone number"),
-        validators=[Optional(), Length(max=PHONE_MAX, message=_l(
-            "Use at most %(max)d characters.", max=PHONE_MAX)),
-                    PhoneNumber()],
-        render_kw={"autocomplete": "tel", "type": "tel"},
-    )
+    contact_phone = phone_field(_l("Phone number"), autocomplete="tel")
     contact_preferred = RadioField(
         _l("How would you like us to contact you?"),
         choices=_choices(CONTACT_PREFERENCE_LABELS),
@@ -208,12 +212,7 @@ class ContactForm(BaseForm):
                  SelectChoice("no", _l("No, that is not safe"))],
         validators=[Optional()],
     )
-    safe_phone = StringField(
-        _l("A safe phone number"),
-        validators=[Optional(), Length(max=PHONE_MAX, message=_l(
-            "Use at most %(max)d characters.", max=PHONE_MAX)), PhoneNumber()],
-        render_kw={"autocomplete": "off", "type": "tel"},
-    )
+    safe_phone = phone_field(_l("A safe phone number"), autocomplete="off")
     safe_times = StringField(
         _l("When is it safe to call you?"),
         validators=[Optional(), Length(max=SAFE_TIMES_MAX, message=_l(
