@@ -815,6 +815,9 @@ class Task(Model):
     created_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
     done_at: Mapped[dt.datetime | None] = mapped_column(DateTime)
     done_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
+    # A legal deadline of its own (a resident's request to correct or erase data: AVG
+    # art. 12(3), one month); the cracks report lists it when it has passed.
+    due_on: Mapped[dt.date | None] = mapped_column(Date)
 
     request: Mapped[SupportRequest] = relationship(back_populates="tasks")
 

@@ -132,6 +132,8 @@ REFERRAL_STATE_LABELS: dict[str, LazyString] = {
 }
 
 TASK_KIND_LABELS: dict[str, LazyString] = {
+    "rights_correction": _l("The resident asks to correct data: answer within a month"),
+    "rights_erasure": _l("The resident asks to erase data: answer within a month"),
     "location_unknown": _l("Location unknown: find out where the resident lives"),
     "referral_declined": _l("A referral was declined: find another route"),
     "referral_returned": _l("A referral was given back: find another route"),
@@ -307,6 +309,13 @@ CRACK_LABELS: dict[str, LazyString] = {
     "dead_letter": _l("Message that could not be delivered"),
     "task_unassigned": _l("Task waiting more than a working day"),
     "legal_deadline_passed": _l("Legal deadline passed"),
+    "rights_request_overdue": _l("Request to correct or erase data not answered in time"),
+}
+
+#: What a resident asks about their own data (``app.services.casework.RIGHTS_KINDS``).
+RIGHTS_REQUEST_LABELS: dict[str, LazyString] = {
+    "rights_correction": _l("To correct data (AVG art. 16)"),
+    "rights_erasure": _l("To erase data (AVG art. 17)"),
 }
 
 #: Legal clocks of a request (``app.services.legal``).
@@ -394,6 +403,7 @@ EVENT_LABELS: dict[str, LazyString] = {
     "request.progression_recorded": _l("Step on the path to work recorded"),
     "request.progression_removed": _l("Step on the path to work removed"),
     "request.contact_unsafe": _l("Contact marked as not safe"),
+    "request.rights_requested": _l("The resident asked to correct or erase data"),
     "request.contact_safe": _l("Contact is safe again"),
     "outbox.refused": _l("A message to the resident was stopped: contact is not safe"),
     "status.closed_shown": _l("Status page opened without the code word: it showed only "

@@ -26,7 +26,13 @@ from app.limits import (
     REASON_MAX,
     SAFE_TIMES_MAX,
 )
-from app.vocabulary import CONTACT_KIND_LABELS, DOMAIN_LABELS, LIFE_AREA_LABELS, WMO_STEP_LABELS
+from app.vocabulary import (
+    CONTACT_KIND_LABELS,
+    DOMAIN_LABELS,
+    LIFE_AREA_LABELS,
+    RIGHTS_REQUEST_LABELS,
+    WMO_STEP_LABELS,
+)
 
 
 class CloseForm(BaseForm):
@@ -141,3 +147,15 @@ class ContactUnsafeForm(BaseForm):
 
 class ContactSafeForm(BaseForm):
     reason = reason_field(_l("Why is contact safe again?"), _l("Say why contact is safe again."))
+
+
+class RightsRequestForm(BaseForm):
+    """The resident asks to correct or erase data (AVG art. 16, 17)."""
+
+    kind = RadioField(_l("What does the resident ask?"),
+                      choices=[SelectChoice(code, text)
+                               for code, text in RIGHTS_REQUEST_LABELS.items()],
+                      validators=[InputRequired(message=_l("Choose what the resident asks."))])
+    received_on = DateField(_l("When did the request come in?"), format="%Y-%m-%d",
+                            validators=[InputRequired(message=_l("Enter a date."))])
+    note = reason_field(_l("Which data is it about?"), _l("Write down which data it is about."))

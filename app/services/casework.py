@@ -7,9 +7,11 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
+from dateutil.relativedelta import relativedelta
 from sqlalchemy import case, or_, select, update
 from stdnum.nl import bsn
 
+from app.calendar import today as local_today
 from app.extensions import db
 from app.i18n import _
 from app.limits import NOTE_MAX, REASON_MAX
@@ -29,6 +31,7 @@ from app.models import (
 from app.services import access_log, audit, progression, request_figures, safe_contact
 from app.services.errors import Conflict, InvalidInput
 from app.services.referrals import owned_request, referral_for, request_for_staff
+from app.services.tasks import add_task
 
 #: Referrals whose receiver is still working with the resident and hears about updates.
 SHARED_STATES = ("sent", "accepted", "in_progress")
@@ -174,6 +177,37 @@ def mark_contact_safe(user: User, reference: str, reason: str) -> None:
     """A member of the owning team says contact is safe again, and why; commit."""
     safe_contact.mark_safe(user, owned_request(user, reference), reason)
     db.session.commit()
+
+
+#: A resident's request about their own data: to correct it (AVG art. 16) or to erase it
+#: (art. 17); the municipality answers within a month of receipt (art. 12(3)).
+RIGHTS_KINDS = ("rights_correction", "rights_erasure")
+
+
+def record_rights_request(user: User, reference: str, *, kind: str, received_on: dt.date,
+                          note: str) -> Task:
+    """A member of the owning team records that the resident asked to correct or erase
+    data: a task for the team, due one month after ``received_on``; audited, committed.
+    Also on a closed request: the data is still there."""
+    request = owned_request(user, reference)
+    if kind not in RIGHTS_KINDS:
+        raise InvalidInput(_("Choose what the resident asks."), "kind")
+    note = (note or "").strip()
+    if not note:
+        raise InvalidInput(_("Write down which data it is about."), "note")
+    if len(note) > REASON_MAX:
+        raise InvalidInput(_("Use at most %(max)d characters.", max=REASON_MAX), "note")
+    if received_on > local_today():
+        raise InvalidInput(_("This date is in the future."), "received_on")
+    due = received_on + relativedelta(months=1)
+    asked = kind
+    task = add_task(request, request.owner_team_id, asked, note, due_on=due)
+    db.session.flush()
+    audit.record("request.rights_requested", tenant_id=request.tenant_id,
+                 object_type="support_request", object_id=request.id, actor=user,
+                 asked=asked, received_on=received_on.isoformat(), due_on=due.isoformat())
+    db.session.commit()
+    return task
 
 
 def masked_bsn(number: str | None) -> str | None:

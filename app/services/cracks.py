@@ -22,7 +22,7 @@ from app.services import legal
 from app.services.calendars import calendar_for
 
 KINDS = ("request_without_owner", "request_stranded", "coordinator_gone", "referral_overdue",
-         "dead_letter", "task_unassigned", "legal_deadline_passed")
+         "dead_letter", "task_unassigned", "legal_deadline_passed", "rights_request_overdue")
 
 
 @dataclass(frozen=True)
@@ -129,6 +129,17 @@ def _for_tenant(tenant: Tenant, today: dt.date, report: CracksReport) -> None:
                                        owner(request.owner_team_id, known), "support_request",
                                        request.id, request.reference,
                                        f"{deadline.kind} was due {deadline.due.isoformat()}"))
+
+    # A resident's request about their data, with its own legal month (open or closed
+    # request alike: the data is there either way).
+    for task_id, team_id, kind, due_on, reference in db.session.execute(select(
+            Task.id, Task.team_id, Task.kind, Task.due_on, SupportRequest.reference)
+            .join(SupportRequest, SupportRequest.id == Task.request_id).where(
+            SupportRequest.tenant_id == tenant.id, Task.state == TASK_OPEN,
+            Task.due_on < today).order_by(Task.due_on, Task.id)):
+        report.cracks.append(Crack("rights_request_overdue", slug, owner(team_id, known),
+                                   "task", task_id, reference,
+                                   f"{kind} was due {due_on}"))
 
     waited_since = dt.datetime.combine(_last_day_waited_too_long(today, calendar_for(tenant))
                                          + dt.timedelta(days=1),

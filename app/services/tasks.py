@@ -12,10 +12,12 @@ from app.models import Referral, SupportRequest, Task, User, utcnow
 
 
 def add_task(request: SupportRequest, team_id: int, kind: str, reason: str,
-             referral: Referral | None = None) -> Task:
-    """Add a task (and its notifications) to the caller's transaction."""
+             referral: Referral | None = None, *, due_on: dt.date | None = None) -> Task:
+    """Add a task (and its notifications) to the caller's transaction; ``due_on``: its own
+    legal deadline, if it has one."""
     task = Task(tenant_id=request.tenant_id, request_id=request.id, team_id=team_id,
-                referral_id=referral.id if referral else None, kind=kind, reason=reason)
+                referral_id=referral.id if referral else None, kind=kind, reason=reason,
+                due_on=due_on)
     db.session.add(task)
     notifications.notify(notifications.who_hears(request, team_id), request, "task", task=kind)
     return task

@@ -11,6 +11,7 @@ from collections.abc import Callable
 from typing import Any
 
 from flask import flash, redirect, render_template, request, url_for
+from flask_babel import format_date
 from flask_login import current_user
 from sqlalchemy.orm.exc import StaleDataError
 from wtforms.fields.choices import SelectChoice
@@ -31,6 +32,7 @@ from app.forms.casework import (
     NoteForm,
     ReferByHandForm,
     RefuseHandoverForm,
+    RightsRequestForm,
     WithdrawForm,
     WmoStepForm,
 )
@@ -76,6 +78,9 @@ def _request_page(reference: str, *, stale: Stale | None = None, bsn_shown: str 
     forms.setdefault("bsn_form", BsnForm(formdata=None))
     forms.setdefault("unsafe_form", ContactUnsafeForm(formdata=None, prefix="unsafe"))
     forms.setdefault("safe_form", ContactSafeForm(formdata=None, prefix="safe"))
+    if "rights_form" not in forms:
+        forms["rights_form"] = RightsRequestForm(formdata=None, prefix="rights")
+        forms["rights_form"].received_on.data = legal.local_today()
     forms.setdefault("refer_form", ReferByHandForm(formdata=None, prefix="refer"))
     forms.setdefault("progression_form",
                      ProgressionStepForm(formdata=None, prefix=PROGRESSION_PREFIX))
@@ -361,6 +366,23 @@ def mark_contact_safe(reference: str) -> Any:
             return _done(reference, _("Contact is safe again. Messages to the resident go "
                                       "again from now on."))
     return _request_page(reference, safe_form=form), 422
+
+
+@bp.route("/requests/<reference>/rights", methods=["POST"])
+@roles_required(*TEAM_ROLES)
+def record_rights_request(reference: str) -> Any:
+    """The resident asks to correct or erase data: a task with a legal month."""
+    form = RightsRequestForm(prefix="rights")
+    if form.validate_on_submit():
+        with form.catching_invalid_input() as outcome:
+            task = service.record_rights_request(
+                current_user, reference, kind=form.kind.data,
+                received_on=form.received_on.data, note=form.note.data)
+        if outcome.ok:
+            assert task.due_on is not None
+            return _done(reference, _("Saved. Answer the resident before %(date)s.",
+                                      date=format_date(task.due_on, "long")))
+    return _request_page(reference, rights_form=form), 422
 
 
 @bp.route("/requests/<reference>/bsn/reveal", methods=["POST"])

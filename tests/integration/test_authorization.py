@@ -130,6 +130,7 @@ MATRIX = [
     ("POST", "/staff/requests/{ref}/bsn/reveal", {"staff_noord", "lead_noord"}),
     ("POST", "/staff/requests/{ref}/contact-unsafe", {"staff_noord", "lead_noord"}),
     ("POST", "/staff/requests/{ref}/contact-safe", {"staff_noord", "lead_noord"}),
+    ("POST", "/staff/requests/{ref}/rights", {"staff_noord", "lead_noord"}),
     ("POST", "/staff/requests/{ref}/handover", {"staff_noord", "lead_noord"}),
     ("POST", "/staff/requests/{ref}/handover/cancel", {"staff_noord", "lead_noord"}),
     ("GET", "/staff/notifications", {"staff_noord", "lead_noord", "staff_zuid"}),

@@ -27,7 +27,7 @@ from flask_babel.speaklater import LazyString
 from app import vocabulary as v
 from app.admin.users import ACCOUNT_EVENT_LABELS, ACTOR_LABELS
 from app.lifecycle import BACK_TO_OWNER, REFERRAL_STATES, REQUEST_STATES, TRANSITIONS
-from app.services import accounts
+from app.services import accounts, casework
 from app.services.accounts import ROLES
 from app.services.casework import CONTACT_KINDS, VIEW_ACTIONS
 from app.services.contracts import CONTRACT_STATES
@@ -106,7 +106,8 @@ def _task_kinds() -> tuple[str, ...]:
         assert argument is not None, f"{path}:{call.lineno}"
         found |= _strings(argument, f"{path.relative_to(ROOT)}:{call.lineno}",
                           {"referral_": BACK_TO_OWNER},
-                          {"action.kind": _ruleset_task_kinds()})
+                          {"action.kind": _ruleset_task_kinds(),
+                           "asked": casework.RIGHTS_KINDS})
     return tuple(sorted(found))
 
 
