@@ -675,6 +675,21 @@ FIGURE_CLOSED_INCLUDE = (*FIGURE_GROUPS, "received_at", "referral_domains", "fee
 REFERRAL_FIGURE_INCLUDE = (*FIGURE_GROUPS, "state", "domain", "partner_id", "request_id")
 
 
+def _figure_indexes(table: str, *key: str) -> tuple[Index, ...]:
+    """The indexes of a table of request figure rows, by tenant (and ``key``): the rows
+    received, the closed ones and the open ones, each carrying what the figures read."""
+    closed, still_open = text("closed_at IS NOT NULL"), text("closed_at IS NULL")
+    return (
+        Index(f"ix_{table}_received", "tenant_id", *key, "received_at",
+              postgresql_include=list(FIGURE_RECEIVED_INCLUDE)),
+        Index(f"ix_{table}_closed", "tenant_id", *key, "closed_at", postgresql_where=closed,
+              sqlite_where=closed, postgresql_include=list(FIGURE_CLOSED_INCLUDE)),
+        Index(f"ix_{table}_open", "tenant_id", *key, "received_at",
+              postgresql_where=still_open, sqlite_where=still_open,
+              postgresql_include=list(FIGURE_GROUPS)),
+    )
+
+
 class _RequestFigureColumns:
     """The columns of a request's figure row (:class:`RequestFigure`), shared with its rows
     per partner (:class:`PartnerRequestFigure`)."""
@@ -707,19 +722,8 @@ class RequestFigure(_RequestFigureColumns, Model):
     seconds from receipt (None: not got there yet)."""
 
     __tablename__ = "request_figure"
-    __table_args__ = (
-        # Covering on PostgreSQL: a year of figures is an index-only scan of these.
-        Index("ix_request_figure_received", "tenant_id", "received_at",
-              postgresql_include=list(FIGURE_RECEIVED_INCLUDE)),
-        Index("ix_request_figure_closed", "tenant_id", "closed_at",
-              postgresql_where=text("closed_at IS NOT NULL"),
-              sqlite_where=text("closed_at IS NOT NULL"),
-              postgresql_include=list(FIGURE_CLOSED_INCLUDE)),
-        Index("ix_request_figure_open", "tenant_id", "received_at",
-              postgresql_where=text("closed_at IS NULL"),
-              sqlite_where=text("closed_at IS NULL"),
-              postgresql_include=list(FIGURE_GROUPS)),
-    )
+    # Covering on PostgreSQL: a year of figures is an index-only scan of these.
+    __table_args__ = _figure_indexes("request_figure")
 
     request_id: Mapped[int] = mapped_column(
         ForeignKey("support_request.id", ondelete="CASCADE"), primary_key=True,
@@ -734,18 +738,7 @@ class PartnerRequestFigure(_RequestFigureColumns, Model):
     partner chosen read one range of rows, not every referral the partner ever had."""
 
     __tablename__ = "partner_request_figure"
-    __table_args__ = (
-        Index("ix_partner_request_figure_received", "tenant_id", "partner_id", "received_at",
-              postgresql_include=list(FIGURE_RECEIVED_INCLUDE)),
-        Index("ix_partner_request_figure_closed", "tenant_id", "partner_id", "closed_at",
-              postgresql_where=text("closed_at IS NOT NULL"),
-              sqlite_where=text("closed_at IS NOT NULL"),
-              postgresql_include=list(FIGURE_CLOSED_INCLUDE)),
-        Index("ix_partner_request_figure_open", "tenant_id", "partner_id", "received_at",
-              postgresql_where=text("closed_at IS NULL"),
-              sqlite_where=text("closed_at IS NULL"),
-              postgresql_include=list(FIGURE_GROUPS)),
-    )
+    __table_args__ = _figure_indexes("partner_request_figure", "partner_id")
 
     request_id: Mapped[int] = mapped_column(
         ForeignKey("support_request.id", ondelete="CASCADE"), primary_key=True,
